@@ -1,0 +1,242 @@
+"""The Q&A corpus: schema, loading and validation of corpus/*.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+RoundName = Literal[
+    "phone-screen",
+    "ml-fundamentals",
+    "ml-coding",
+    "system-design",
+    "infra-design",
+    "advanced",
+    "systems-engineering",
+    "architecture",
+    "non-technical",
+]
+ROUNDS: tuple[str, ...] = get_args(RoundName)
+FULL_LOOP = "full-loop"
+# A Google-style loop visits these rounds in this order, one question each by default.
+FULL_LOOP_ORDER: tuple[str, ...] = (
+    "phone-screen",
+    "ml-fundamentals",
+    "ml-coding",
+    "system-design",
+    "systems-engineering",
+    "architecture",
+    "non-technical",
+)
+ROUND_CHOICES: tuple[str, ...] = (*ROUNDS, FULL_LOOP)
+REFERENCE_WORDS = (150, 400)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RubricPoint(_Frozen):
+    id: Slug
+    weight: float = Field(gt=0, le=10)
+    point: Text
+    key_terms: tuple[Text, ...] = Field(min_length=1)
+
+
+class FollowUp(_Frozen):
+    ask: Text
+    probes: tuple[Slug, ...] = Field(min_length=1)
+    depth: int = Field(default=1, ge=1, le=6)
+
+
+class Question(_Frozen):
+    id: QuestionId
+    title: Text
+    question: Text
+    difficulty: Literal[1, 2, 3]
+    tags: tuple[Text, ...] = Field(min_length=1)
+    reference_answer: Text
+    rubric: tuple[RubricPoint, ...] = Field(min_length=3, max_length=8)
+    follow_ups: tuple[FollowUp, ...] = Field(min_length=2, max_length=6)
+    round: RoundName = "ml-fundamentals"  # set by the loader from the file's `round`
+
+    def point(self, point_id: str) -> RubricPoint:
+        return next(p for p in self.rubric if p.id == point_id)
+
+    @property
+    def total_weight(self) -> float:
+        return sum(p.weight for p in self.rubric)
+
+
+class CorpusFile(_Frozen):
+    round: RoundName
+    source: Text
+    questions: tuple[dict[str, Any], ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a corpus file, located for a person to fix."""
+
+    file: str
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    questions: tuple[Question, ...]
+    problems: tuple[Problem, ...] = ()
+    files: tuple[str, ...] = ()
+    by_id: dict[str, Question] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.by_id.update({q.id: q for q in self.questions})
+
+    def in_round(self, round_name: str) -> list[Question]:
+        return [q for q in self.questions if q.round == round_name]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def content_hash(self) -> str:
+        """A digest of every valid question, so indexes rebuild only when content changes."""
+        digest = hashlib.sha256()
+        for q in sorted(self.questions, key=lambda q: q.id):
+            digest.update(q.model_dump_json().encode())
+        return digest.hexdigest()[:16]
+
+
+class CorpusError(Exception):
+    """The corpus cannot serve what was asked (missing folder, empty round)."""
+
+
+def default_corpus_dir() -> Path:
+    """corpus/ beside the package in a source checkout."""
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+def load_corpus(directory: Path | None = None) -> Corpus:
+    """Load every corpus/*.yaml; invalid questions or files are skipped and reported."""
+    directory = directory or default_corpus_dir()
+    if not directory.is_dir():
+        raise CorpusError(f"corpus folder not found: {directory}")
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    for path in files:
+        file_questions, file_problems = _load_file(path)
+        questions.extend(file_questions)
+        problems.extend(file_problems)
+    unique, dup_problems = _drop_duplicates(questions, files)
+    return Corpus(tuple(unique), tuple(problems + dup_problems), tuple(str(f) for f in files))
+
+
+def _load_file(path: Path) -> tuple[list[Question], list[Problem]]:
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        return [], [Problem(name, 1, f"not UTF-8 text ({exc.reason})")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        return [], [Problem(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(data, dict):
+        return [], [Problem(name, 1, "expected a mapping with round, source and questions")]
+    try:
+        header = CorpusFile.model_validate(data)
+    except ValidationError as exc:
+        return [], [_problem_from(name, root, (), err) for err in exc.errors()]
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(header.questions):
+        loc: tuple[Any, ...] = ("questions", index)
+        try:
+            question = Question.model_validate({**raw, "round": header.round})
+        except ValidationError as exc:
+            problems.extend(_problem_from(name, root, loc, err) for err in exc.errors())
+            continue
+        semantic = list(_semantic_problems(question))
+        line = _line_of(root, loc)
+        problems.extend(Problem(name, line, msg, sev) for sev, msg in semantic)
+        if not any(sev == "error" for sev, _ in semantic):
+            questions.append(question)
+    return questions, problems
+
+
+def _semantic_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
+    point_ids = [p.id for p in q.rubric]
+    for dup in sorted({p for p in point_ids if point_ids.count(p) > 1}):
+        yield "error", f"{q.id}: duplicate rubric point id '{dup}'"
+    for fu in q.follow_ups:
+        for probe in fu.probes:
+            if probe not in point_ids:
+                yield "error", f"{q.id}: follow-up probes unknown rubric point '{probe}' (has: {', '.join(point_ids)})"
+    depths = {fu.depth for fu in q.follow_ups}
+    for depth in sorted(depths):
+        if depth > 1 and depth - 1 not in depths:
+            yield "error", f"{q.id}: follow-up at depth {depth} has no follow-up at depth {depth - 1} to come after"
+    words = len(q.reference_answer.split())
+    low, high = REFERENCE_WORDS
+    if not low <= words <= high:
+        yield "warning", f"{q.id}: reference answer has {words} words (aim for {low}-{high})"
+
+
+def _drop_duplicates(questions: Sequence[Question], files: Sequence[Path]) -> tuple[list[Question], list[Problem]]:
+    seen: set[str] = set()
+    unique: list[Question] = []
+    problems: list[Problem] = []
+    for q in questions:
+        if q.id in seen:
+            problems.append(Problem(_file_defining(q.id, files), 1, f"duplicate question id '{q.id}' (kept the first)"))
+            continue
+        seen.add(q.id)
+        unique.append(q)
+    return unique, problems
+
+
+def _file_defining(question_id: str, files: Sequence[Path]) -> str:
+    hits = [f.name for f in files if re.search(rf"id:\s*{re.escape(question_id)}\s*$", f.read_text("utf-8", "replace"), re.M)]
+    return hits[-1] if hits else "corpus"
+
+
+def _problem_from(name: str, root: yaml.Node | None, prefix: tuple[Any, ...], err: Any) -> Problem:
+    loc = (*prefix, *err["loc"])
+    where = ".".join(str(part) for part in loc) or "file"
+    return Problem(name, _line_of(root, loc), f"{where}: {err['msg']}")
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """1-based line of the deepest YAML node that `loc` reaches."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
