@@ -1,34 +1,207 @@
-"""Command line: interview, history, corpus check, eval."""
+"""Command line: interview, resume, history, report, corpus check, eval."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TextIO
 
-from interviewer.corpus import ROUNDS, load_corpus
+from interviewer.config import PROVIDERS, ConfigError, Settings, load_settings
+from interviewer.corpus import ROUND_CHOICES, ROUNDS, CorpusError, load_corpus
+from interviewer.embeddings import EmbeddingModelMissing
+from interviewer.providers import ProviderError
+from interviewer.session import Session, SessionError
+from interviewer.store import SessionNotFound
+
+END_COMMANDS = {"/end", "/quit", "/exit"}
 
 
-def corpus_check() -> int:
-    corpus = load_corpus()
+class InputEnded(Exception):
+    """Standard input closed before the interview finished."""
+
+
+def read_answers(stream: IO[bytes]) -> Iterator[tuple[str, bool]]:
+    """Blank-line-separated answers as (text, had_invalid_utf8); a ``` fence keeps blank lines inside."""
+    lines: list[str] = []
+    fenced = False
+    bad = False
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", errors="replace")
+        bad = bad or "\ufffd" in line
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            yield "".join(lines).strip(), bad
+            lines, bad = [], False
+            continue
+        lines.append(line)
+    if lines:
+        yield "".join(lines).strip(), bad
+
+
+def corpus_check(directory: Path | None) -> int:
+    corpus = load_corpus(directory)
     for problem in corpus.problems:
         print(problem)
     counts = Counter(q.round for q in corpus.questions)
     for name in ROUNDS:
         print(f"{name:22} {counts.get(name, 0):3d} questions")
-    print(f"{len(corpus.questions)} questions, {len(corpus.errors)} errors")
+    warnings = len(corpus.problems) - len(corpus.errors)
+    print(f"{len(corpus.questions)} questions in {len(corpus.files)} files, {len(corpus.errors)} errors, {warnings} warnings")
     return 1 if corpus.errors else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="interviewer")
-    sub = parser.add_subparsers(dest="command")
-    corpus = sub.add_parser("corpus").add_subparsers(dest="corpus_command", required=True)
-    corpus.add_parser("check")
-    args = parser.parse_args(argv)
-    if args.command == "corpus":
-        return corpus_check()
+def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from interviewer.engine import build_engine
+    from interviewer.report import build_report, to_markdown, transcript_markdown
+
+    engine = build_engine(settings)
+    if engine.corpus.errors:
+        print(f"note: {len(engine.corpus.errors)} corpus entries were skipped as invalid; `interviewer corpus check` lists them", file=sys.stderr)
+    if args.resume:
+        session = Session.resume(engine, args.resume)
+        out.write(f"Resuming session {session.id} ({session.round}).\n")
+    else:
+        session = Session.start(engine, args.round, args.questions, args.seed, args.focus, args.difficulty)
+        out.write(f"Session {session.id}: {session.round}, {len(session.questions)} questions. "
+                  "End each answer with a blank line; /skip to pass, /end to finish early.\n")
+    answers = read_answers(sys.stdin.buffer)
+    try:
+        run_turns(session, answers, out, echo=not sys.stdin.isatty())
+    except (KeyboardInterrupt, InputEnded) as exc:
+        why = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Input ended before the interview finished"
+        out.write(f"\n{why}. Every answer so far is saved. Resume with: interviewer --resume {session.id}\n")
+        return 130 if isinstance(exc, KeyboardInterrupt) else 0
+    report = build_report(session)
+    folder = settings.runs_dir / session.id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.md").write_text(to_markdown(report), encoding="utf-8")
+    (folder / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    (folder / "transcript.md").write_text(transcript_markdown(report), encoding="utf-8")
+    out.write("\n" + to_markdown(report) + f"\nSaved to {folder}\n")
     return 0
+
+
+def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO, echo: bool = False) -> None:
+    """Alternate interviewer replies (streamed) and candidate answers until the session closes."""
+    pending = session.pending_message()
+    if pending is not None:
+        out.write(f"\nInterviewer: {pending.text}\n")
+    while not session.finished:
+        if not session.awaiting_answer:
+            out.write("\nInterviewer: ")
+            for piece in session.stream_reply():
+                out.write(piece)
+                out.flush()
+            out.write("\n")
+            continue
+        out.write("\nYou: ")
+        out.flush()
+        try:
+            text, bad_bytes = next(answers)
+        except StopIteration:
+            raise InputEnded from None
+        if echo:  # piped answers are not shown by a terminal, so the transcript on screen would have gaps
+            out.write((text or "(no answer)") + "\n")
+        if bad_bytes:
+            print("note: your answer had bytes that are not UTF-8; they were replaced with \ufffd", file=sys.stderr)
+        if text.strip().lower() in END_COMMANDS:
+            session.end()
+            return
+        receipt = session.answer("" if text.strip().lower() == "/skip" else text)
+        for note in receipt.notes:
+            print(f"note: {note}", file=sys.stderr)
+
+
+def history(settings: Settings, out: TextIO) -> int:
+    from interviewer.report import history_summary
+    from interviewer.store import Store
+
+    summary = history_summary(Store(settings.db_path), load_corpus(settings.corpus_dir))
+    if not summary.sessions:
+        out.write("No sessions yet. Start one with: interviewer --round ml-fundamentals\n")
+        return 0
+    out.write(f"{'session':13}{'date':22}{'round':21}{'answered':>9}{'score':>7}  verdict\n")
+    for s in summary.sessions:
+        score = f"{s.score:.0f}" if s.score is not None else "-"
+        out.write(f"{s.id:13}{s.created_at[:19]:22}{s.round:21}{s.answered:>9}{score:>7}  {s.verdict or s.status}\n")
+    if summary.by_round:
+        out.write("\nAverage score by round: " + ", ".join(f"{r} {v:.0f}" for r, v in summary.by_round.items()) + "\n")
+    if summary.weakest:
+        out.write("Weakest topics: " + ", ".join(f"{t.tag} ({t.mean:.0f}, n={t.count})" for t in summary.weakest) + "\n")
+        out.write(f"Practise them: interviewer --round {summary.weakest[0].round} --focus \"{summary.weakest[0].tag}\"\n")
+    return 0
+
+
+def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO) -> int:
+    from interviewer.engine import build_engine
+    from interviewer.report import build_report, to_markdown
+
+    report = build_report(Session.resume(build_engine(settings), session_id))
+    out.write(report.model_dump_json(indent=2) + "\n" if as_json else to_markdown(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interviewer",
+        description="Mock ML-engineer interviews that drill down and grade against a rubric.",
+        epilog=f"rounds: {', '.join(ROUND_CHOICES)}",
+    )
+    parser.add_argument("--round", help="round to practise (see the list below)")
+    parser.add_argument("--resume", metavar="ID", help="continue an interrupted session (id or prefix)")
+    parser.add_argument("--questions", type=int, help="questions per round (default 3; 1 per round in full-loop)")
+    parser.add_argument("--seed", type=int, help="random seed for question choice")
+    parser.add_argument("--focus", help="prefer questions about this topic, e.g. 'calibration'")
+    parser.add_argument("--difficulty", type=int, choices=(1, 2, 3), help="highest difficulty to ask")
+    parser.add_argument("--follow-ups", dest="max_follow_ups", type=int, help="follow-ups per question (default 3)")
+    parser.add_argument("--provider", choices=PROVIDERS, help="offline (default) or openai (any OpenAI-compatible endpoint)")
+    parser.add_argument("--model", help="model name for --provider openai")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("history", help="past sessions, scores by round and weakest topics")
+    report = sub.add_parser("report", help="show the report of a session")
+    report.add_argument("session_id")
+    report.add_argument("--json", action="store_true")
+    corpus = sub.add_parser("corpus", help="corpus tools").add_subparsers(dest="corpus_command", required=True)
+    check = corpus.add_parser("check", help="validate corpus/*.yaml and show per-round counts")
+    check.add_argument("--dir", type=Path, help="corpus folder (default: corpus/ of this checkout)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    try:
+        if args.command == "corpus":
+            return corpus_check(args.dir)
+        settings = load_settings(
+            provider=args.provider, model=args.model, base_url=args.base_url, max_follow_ups=args.max_follow_ups
+        )
+        if args.command == "history":
+            return history(settings, out)
+        if args.command == "report":
+            return show_report(settings, args.session_id, args.json, out)
+        if not args.round and not args.resume:
+            parser.print_help()
+            return 2
+        if args.round and args.round not in ROUND_CHOICES:
+            print(f"interviewer: unknown round '{args.round}'. Valid rounds: {', '.join(ROUND_CHOICES)}", file=sys.stderr)
+            return 2
+        return interview(settings, args, out)
+    except (ConfigError, CorpusError) as exc:
+        print(f"interviewer: {exc}", file=sys.stderr)
+        return 2
+    except SessionNotFound as exc:
+        print(f"interviewer: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except (SessionError, EmbeddingModelMissing, ProviderError) as exc:
+        print(f"interviewer: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+"""Settings in one place: defaults, then a config file, then environment variables, then flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from interviewer.corpus import default_corpus_dir
+
+ProviderName = Literal["offline", "openai"]
+PROVIDERS: tuple[str, ...] = ("offline", "openai")
+HOME_ENV = "INTERVIEWER_HOME"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the program cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    corpus_dir: Path
+    provider: ProviderName = "offline"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    questions: int = 3
+    max_follow_ups: int = 3
+    max_difficulty: int = 3
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    prompt_token_budget: int = 3000
+    history_turns: int = 6
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "interviewer.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "config.toml"
+
+    def public(self) -> dict[str, Any]:
+        """What may be stored with a session: no secrets live in Settings at all."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+_ENV = {
+    "provider": "INTERVIEWER_PROVIDER",
+    "model": "INTERVIEWER_MODEL",
+    "base_url": "OPENAI_BASE_URL",
+    "questions": "INTERVIEWER_QUESTIONS",
+    "max_follow_ups": "INTERVIEWER_MAX_FOLLOW_UPS",
+    "timeout_s": "INTERVIEWER_TIMEOUT",
+    "prompt_token_budget": "INTERVIEWER_TOKEN_BUDGET",
+    "corpus_dir": "INTERVIEWER_CORPUS",
+}
+
+
+def default_home() -> Path:
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("interviewer", appauthor=False))
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Resolve settings; `flags` are command-line values, None meaning "not given"."""
+    settings = Settings(home=default_home(), corpus_dir=default_corpus_dir())
+    settings = _apply(settings, _file_values(settings.config_file), "config file")
+    settings = _apply(settings, {k: os.environ[v] for k, v in _ENV.items() if os.environ.get(v)}, "environment")
+    settings = _apply(settings, {k: v for k, v in flags.items() if v is not None}, "flag")
+    if settings.provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider '{settings.provider}': choose one of {', '.join(PROVIDERS)}")
+    return settings
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in known or key == "home":
+            if origin == "config file":
+                raise ConfigError(f"unknown setting '{key}' in the config file")
+            continue
+        changes[key] = _coerce(key, raw, getattr(settings, key), origin)
+    return replace(settings, **changes)
+
+
+def _coerce(key: str, raw: Any, current: Any, origin: str) -> Any:
+    try:
+        if isinstance(current, bool):
+            return str(raw).lower() in {"1", "true", "yes"}
+        if isinstance(current, int):
+            value: Any = int(raw)
+            if value < 0:
+                raise ValueError("must not be negative")
+            return value
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, Path):
+            return Path(str(raw)).expanduser()
+        return str(raw) if raw is not None else None
+    except ValueError as exc:
+        raise ConfigError(f"{key} from {origin}: cannot use {raw!r} ({exc})") from exc

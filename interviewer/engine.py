@@ -1,0 +1,70 @@
+"""The shared parts a session runs on, built once per process from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from interviewer.config import Settings
+from interviewer.corpus import FULL_LOOP, Corpus, Question, load_corpus
+from interviewer.embeddings import Embedder, shared_embedder
+from interviewer.grading import OfflineGrader
+from interviewer.providers import Provider
+from interviewer.providers.offline import OfflineProvider
+from interviewer.retrieval import Retriever
+from interviewer.store import Store
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    corpus: Corpus
+    store: Store
+    provider_override: Provider | None = None
+    index_dir: Path | None = None
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return shared_embedder()
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.corpus, self.index_dir or self.settings.index_dir, self.embedder)
+
+    @cached_property
+    def assessor(self) -> OfflineGrader:
+        """The offline grader; rubric-point vectors come from the chroma index."""
+        return OfflineGrader(self.embedder, self.retriever.rubric_vectors)
+
+    @cached_property
+    def offline(self) -> OfflineProvider:
+        return OfflineProvider(self.assessor)
+
+    @cached_property
+    def provider(self) -> Provider:
+        if self.provider_override is not None:
+            return self.provider_override
+        if self.settings.provider == "openai":
+            from interviewer.providers.openai_compat import OpenAIProvider
+
+            return OpenAIProvider(self.settings, self.offline)
+        return self.offline
+
+    def focus_ids(self, focus: str, round_name: str) -> list[str]:
+        """Question ids nearest in meaning to a focus text (e.g. a weak topic), best first."""
+        where = None if round_name == FULL_LOOP else round_name
+        return [h.question.id for h in self.retriever.search(focus, where, self.settings.max_difficulty, k=10)]
+
+    def related(self, question: Question, k: int = 2) -> list[Question]:
+        return self.retriever.related(question, k)
+
+
+def build_engine(settings: Settings, provider: Provider | None = None) -> Engine:
+    """Load the corpus and open the store; the index and model load lazily on first use."""
+    return Engine(
+        settings=settings,
+        corpus=load_corpus(settings.corpus_dir),
+        store=Store(settings.db_path),
+        provider_override=provider,
+    )

@@ -1,0 +1,53 @@
+"""Prompt files from prompts/, rendered with langchain-core templates."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+class PromptMissing(FileNotFoundError):
+    """A prompt file or key the code expects is not in prompts/."""
+
+
+@lru_cache(maxsize=32)
+def prompt_text(name: str) -> str:
+    """The raw text of prompts/NAME (e.g. 'follow_up.md')."""
+    path = PROMPTS_DIR / name
+    if not path.is_file():
+        raise PromptMissing(f"prompt file missing: {path}")
+    return path.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=8)
+def prompt_table(name: str) -> dict[str, Any]:
+    """A YAML file of named phrases (e.g. 'offline.yaml')."""
+    data = yaml.safe_load(prompt_text(name))
+    if not isinstance(data, dict):
+        raise PromptMissing(f"prompts/{name} must be a mapping of names to templates")
+    return data
+
+
+def phrase(table: str, key: str, index: int = 0) -> str:
+    """One template from a phrase table; list entries rotate with `index`."""
+    entry = prompt_table(table).get(key)
+    if entry is None:
+        raise PromptMissing(f"prompts/{table} has no '{key}'")
+    return entry[index % len(entry)] if isinstance(entry, list) else str(entry)
+
+
+def render(template: str, **values: Any) -> str:
+    """Fill a template; values are inserted verbatim, so braces in candidate text are safe."""
+    from langchain_core.prompts import PromptTemplate
+
+    return PromptTemplate.from_template(template).format(**values)
+
+
+def persona(round_name: str) -> str:
+    table = prompt_table("personas.yaml")
+    return f"{table['default']}\n\n{table.get(round_name, '')}".strip()
