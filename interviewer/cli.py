@@ -69,12 +69,17 @@ def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Session {session.id}: {session.round}, {len(session.questions)} questions. "
                   "End each answer with a blank line; /skip to pass, /end to finish early.\n")
     answers = read_answers(sys.stdin.buffer)
+    stopped: str | None = None
     try:
-        run_turns(session, answers, out, echo=not sys.stdin.isatty())
-    except (KeyboardInterrupt, InputEnded) as exc:
-        why = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Input ended before the interview finished"
-        out.write(f"\n{why}. Every answer so far is saved. Resume with: interviewer --resume {session.id}\n")
-        return 130 if isinstance(exc, KeyboardInterrupt) else 0
+        try:
+            run_turns(session, answers, out, echo=not sys.stdin.isatty())
+        except InputEnded:
+            stopped = "Input ended before the interview finished"
+    except KeyboardInterrupt:  # outside the inner try: SIGINT can land just after readline saw EOF
+        stopped = "Interrupted"
+    if stopped:
+        out.write(f"\n{stopped}. Every answer so far is saved. Resume with: interviewer --resume {session.id}\n")
+        return 130 if stopped == "Interrupted" else 0
     report = build_report(session)
     folder = settings.runs_dir / session.id
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from interviewer.engine import Engine
 
 MAX_STORED_CHARS = 100_000
 QUOTE_WORDS = 12
-QUOTE_MIN_SIMILARITY = 0.3
+QUOTE_MIN_SIMILARITY = 0.35
 SKIP_PHRASES = {
     "", "skip", "pass", "next", "let me think", "i don't know", "i dont know", "no idea",
     "not sure", "idk", "i do not know", "i'm not sure", "im not sure",
@@ -312,8 +312,11 @@ class Session:
         sentences = split_sentences(answer)[:60]
         if not sentences:
             return plan
-        vectors = self.engine.embedder.embed([plan.ask, *sentences])
-        sims = vectors[1:] @ vectors[0]
+        # The quote is the sentence nearest to what the follow-up asks or probes.
+        question = self.current_question()
+        targets = [plan.ask, *(question.point(p).point for p in plan.probes or ())]
+        vectors = self.engine.embedder.embed([*targets, *sentences])
+        sims = (vectors[len(targets) :] @ vectors[: len(targets)].T).max(axis=1)
         best = int(sims.argmax())
         if sims[best] < QUOTE_MIN_SIMILARITY:
             return plan

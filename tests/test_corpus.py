@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interviewer.cli import main
+from interviewer.corpus import CorpusError, load_corpus
+
+from conftest import TINY_CORPUS
+
+
+def test_tiny_corpus_loads_with_rounds_from_files() -> None:
+    corpus = load_corpus(TINY_CORPUS)
+    assert not corpus.errors
+    assert {q.round for q in corpus.questions} == {"ml-fundamentals", "non-technical"}
+    assert corpus.by_id["fundamentals.label-imbalance"].point("metrics").weight == 3
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_unknown_round_is_reported_with_file_and_line(corpus_dir: Path) -> None:
+    _replace(corpus_dir / "nontech.yaml", "round: non-technical", "round: cooking")
+    corpus = load_corpus(corpus_dir)
+    assert [str(p).split(": ")[0] for p in corpus.errors] == ["nontech.yaml:1"]
+    assert "round" in corpus.errors[0].message
+    assert all(q.round != "non-technical" for q in corpus.questions)
+
+
+def test_follow_up_probing_unknown_point_is_an_error_and_skips_only_that_question(corpus_dir: Path) -> None:
+    _replace(corpus_dir / "fundamentals.yaml", "probes: [calibration]", "probes: [calibrate]")
+    corpus = load_corpus(corpus_dir)
+    assert len(corpus.errors) == 1
+    assert "unknown rubric point 'calibrate'" in corpus.errors[0].message
+    assert corpus.errors[0].line == 4  # the question's first line
+    assert "fundamentals.overfitting" in corpus.by_id
+    assert "fundamentals.label-imbalance" not in corpus.by_id
+
+
+def test_empty_reference_answer_points_at_its_line(corpus_dir: Path) -> None:
+    path = corpus_dir / "fundamentals.yaml"
+    text = path.read_text()
+    start = text.index("    reference_answer: |\n      That is overfitting.")
+    end = text.index("    rubric:", start)
+    path.write_text(text[:start] + '    reference_answer: ""\n' + text[end:])
+    corpus = load_corpus(corpus_dir)
+    (problem,) = corpus.errors
+    assert "reference_answer" in problem.message
+    assert path.read_text().splitlines()[problem.line - 1].strip().startswith("reference_answer")
+
+
+def test_duplicate_question_id_across_files_keeps_the_first(corpus_dir: Path) -> None:
+    _replace(corpus_dir / "nontech.yaml", "id: nontech.conflicting-commitments", "id: fundamentals.overfitting")
+    corpus = load_corpus(corpus_dir)
+    assert any("duplicate question id 'fundamentals.overfitting'" in p.message for p in corpus.errors)
+    assert corpus.by_id["fundamentals.overfitting"].round == "ml-fundamentals"
+
+
+def test_broken_yaml_reports_line_and_keeps_other_files(corpus_dir: Path) -> None:
+    (corpus_dir / "broken.yaml").write_text("round: advanced\nsource: x\nquestions:\n  - id: [unclosed\n")
+    corpus = load_corpus(corpus_dir)
+    (problem,) = corpus.errors
+    assert problem.file == "broken.yaml" and "invalid YAML" in problem.message
+    assert len(corpus.questions) == 3
+
+
+def test_depth_gap_in_follow_up_chain_is_an_error(corpus_dir: Path) -> None:
+    _replace(corpus_dir / "nontech.yaml", "        depth: 2\n", "        depth: 5\n")
+    corpus = load_corpus(corpus_dir)
+    assert any("no follow-up at depth" in p.message for p in corpus.errors)
+
+
+def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="corpus folder not found"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_corpus_check_prints_counts_and_fails_on_errors(corpus_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["corpus", "check", "--dir", str(corpus_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "ml-fundamentals          2 questions" in out
+    _replace(corpus_dir / "nontech.yaml", "probes: [prioritize]\n", "probes: [budget]\n")
+    assert main(["corpus", "check", "--dir", str(corpus_dir)]) == 1
+    assert "nontech.yaml:4: error:" in capsys.readouterr().out

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from interviewer.corpus import Question
+from interviewer.engine import Engine
+from interviewer.grading import AnswerPart, QuestionGrade
+from interviewer.session import Session, SessionError, choose_follow_up, is_skip, pick_questions
+from interviewer.store import Store
+
+IMBALANCE = "fundamentals.label-imbalance"
+
+
+def start_on(engine: Engine, question_id: str, **kw: object) -> Session:
+    """A session whose first question is `question_id` (by focusing on its title)."""
+    title = engine.corpus.by_id[question_id].title
+    round_name = engine.corpus.by_id[question_id].round
+    session = Session.start(engine, round_name, questions=1, focus=title, **kw)  # type: ignore[arg-type]
+    assert session.current_question().id == question_id
+    return session
+
+
+def fake_grade(question: Question, coverage: dict[str, float]) -> QuestionGrade:
+    from interviewer.grading import PointGrade
+
+    points = tuple(PointGrade(point_id=p.id, coverage=coverage.get(p.id, 0.0)) for p in question.rubric)
+    return QuestionGrade(question_id=question.id, score=0, points=points, grader="test")
+
+
+def test_follow_up_probes_weightiest_uncovered_point(engine: Engine) -> None:
+    q = engine.corpus.by_id[IMBALANCE]
+    plan = choose_follow_up(q, fake_grade(q, {"metrics": 1.0}), asked=[])
+    assert plan is not None and plan.kind == "drill"
+    assert set(plan.probes or ()) & {"resampling", "class-weights"}  # weight 2 beats calibration (1)
+    plan = choose_follow_up(q, fake_grade(q, {}), asked=[])
+    assert plan is not None and plan.probes == ("metrics",)  # weight 3
+
+
+def test_depth_two_follow_up_waits_for_a_depth_one_follow_up(engine: Engine) -> None:
+    q = engine.corpus.by_id[IMBALANCE]
+    only_calibration_missing = {"metrics": 1.0, "resampling": 1.0, "class-weights": 1.0}
+    plan = choose_follow_up(q, fake_grade(q, only_calibration_missing), asked=[])
+    assert plan is not None and plan.kind == "deeper" and plan.depth == 1
+    plan = choose_follow_up(q, fake_grade(q, only_calibration_missing), asked=[0])
+    assert plan is not None and plan.kind == "drill" and plan.probes == ("calibration",) and plan.depth == 2
+
+
+def test_everything_covered_and_chain_used_gives_a_generic_deeper_probe(engine: Engine) -> None:
+    q = engine.corpus.by_id[IMBALANCE]
+    plan = choose_follow_up(q, fake_grade(q, {p.id: 1.0 for p in q.rubric}), asked=[0, 1, 2])
+    assert plan is not None and plan.kind == "deeper" and plan.authored_index is None
+
+
+def test_answer_is_stored_before_scoring(engine: Engine) -> None:
+    session = start_on(engine, IMBALANCE)
+
+    class Exploding:
+        name = "offline"
+
+        def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
+            raise MemoryError("grader crashed")
+
+    engine.__dict__["assessor"] = Exploding()
+    with pytest.raises(MemoryError):
+        session.answer("I would use precision and recall.")
+    stored = engine.store.turns(session.id)
+    assert stored[-1].role == "candidate" and stored[-1].text == "I would use precision and recall."
+
+
+def test_drill_down_session_quotes_the_answer_and_raises_the_probed_point(engine: Engine) -> None:
+    session = start_on(engine, IMBALANCE)
+    session.answer("Accuracy is useless here, so I report precision, recall and PR-AUC. I would also undersample negatives.")
+    follow_up = session.reply()
+    turn = session.turns[-1]
+    assert turn.kind == "follow_up" and turn.meta["probes"] == ["resampling", "class-weights"]
+    assert follow_up.strip() == turn.text
+    assert 'You said "' in follow_up and "undersample negatives" in follow_up
+    before = session.assessment().coverage("class-weights")
+    session.answer("Class weights in the loss are simpler than resampling and keep all the data.")
+    assert session.assessment().coverage("class-weights") > max(before, 0.5)
+
+
+def test_follow_ups_are_bounded_then_the_session_moves_on_and_finishes(engine: Engine) -> None:
+    engine.settings = replace(engine.settings, max_follow_ups=2)
+    session = start_on(engine, IMBALANCE)
+    kinds = []
+    for _ in range(10):
+        if session.finished:
+            break
+        session.answer("I am not sure what else to say about this topic, maybe use a bigger model.")
+        session.reply()
+        kinds.append(session.turns[-1].kind)
+    assert kinds == ["follow_up", "follow_up", "closing"]
+    record = engine.store.session(session.id)
+    assert record.status == "finished" and record.verdict == "Strong No Hire"
+    assert IMBALANCE in engine.store.grades(session.id)
+
+
+def test_skip_is_recorded_and_moves_to_the_next_question(engine: Engine) -> None:
+    session = Session.start(engine, "ml-fundamentals", questions=2, seed=3)
+    first = session.current_question()
+    receipt = session.answer("let me think")
+    assert receipt.kind == "skip"
+    text = session.reply()
+    assert text.startswith("No problem, let's move on.")
+    assert session.current_question().id != first.id
+    assert engine.store.turns(session.id)[-2].kind == "skip"
+    assert engine.store.grades(session.id)[first.id].score == 0
+
+
+def test_resume_continues_where_it_stopped(engine: Engine) -> None:
+    session = start_on(engine, IMBALANCE)
+    session.answer("I would report precision and recall.")  # crash before the reply is generated
+    resumed = Session.resume(engine, session.id[:6])
+    assert not resumed.awaiting_answer
+    resumed.reply()
+    assert resumed.awaiting_answer and resumed.pending_message().kind == "follow_up"  # type: ignore[union-attr]
+    assert [t.seq for t in engine.store.turns(session.id)] == [1, 2, 3]
+
+
+def test_answering_a_finished_session_is_refused(engine: Engine) -> None:
+    session = start_on(engine, IMBALANCE)
+    session.end()
+    with pytest.raises(SessionError, match="finished"):
+        session.answer("more")
+
+
+def test_questions_vary_in_topic_and_come_easier_first(engine: Engine) -> None:
+    picked = pick_questions(engine.corpus, "ml-fundamentals", 2, seed=7)
+    assert [q.difficulty for q in picked] == sorted(q.difficulty for q in picked)
+    assert len({q.id for q in picked}) == 2
+
+
+def test_skip_phrases() -> None:
+    assert all(is_skip(t) for t in ["", "  ", "Let me think...", "I don’t know", "skip"])
+    assert not is_skip("I don't know the exact formula, but the gradient is (p - y) x.")
+
+
+def test_store_survives_reopen(engine: Engine) -> None:
+    session = start_on(engine, IMBALANCE)
+    session.answer("precision and recall")
+    reopened = Store(engine.settings.db_path)
+    assert [t.kind for t in reopened.turns(session.id)] == ["question", "answer"]
