@@ -53,6 +53,7 @@ class Report(BaseModel):
     verdict: str
     questions: list[QuestionResult]
     usage: dict[str, float]
+    feedback: str
     transcript: list[Transcript]
 
     @property
@@ -88,7 +89,7 @@ def build_report(session: Session) -> Report:
     record = session.engine.store.session(session.id)
     return Report(
         session_id=session.id, round=session.round, finished=session.finished, score=score, verdict=verdict_for(score),
-        questions=results, usage={k: float(v) for k, v in record.usage.items()},
+        questions=results, usage={k: float(v) for k, v in record.usage.items()}, feedback=session.feedback(),
         transcript=[Transcript(role=t.role, kind=t.kind, question_id=t.question_id, text=t.text, at=t.created_at) for t in session.turns],
     )
 
@@ -100,6 +101,8 @@ def to_markdown(report: Report) -> str:
         f"Session `{report.session_id}` · score **{report.score:.0f}/100** · verdict **{report.verdict}**"
         + ("" if report.finished else " · (not finished)"),
     ]
+    if report.feedback:
+        lines += ["", report.feedback]
     if report.usage:
         usage = ", ".join(f"{k.replace('_', ' ')}: {_number(k, v)}" for k, v in sorted(report.usage.items()))
         lines += ["", f"Model usage: {usage}"]

@@ -14,7 +14,7 @@ from typing import Literal
 from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, Question
 from interviewer.grading import COVERED, AnswerPart, QuestionGrade, round_score, split_sentences, verdict_for
 from interviewer.prompts import phrase, render
-from interviewer.providers import Exchange, FollowUpContext, FollowUpPlan, ProviderError
+from interviewer.providers import Exchange, FollowUpContext, FollowUpPlan, Provider, ProviderError, ProviderUnavailable, QuestionSummary
 from interviewer.providers.offline import chunks, follow_up_text
 from interviewer.store import SessionRecord, Turn
 from interviewer.engine import Engine
@@ -73,7 +73,7 @@ def pick_questions(
 
 
 def choose_follow_up(question: Question, assessment: QuestionGrade, asked: Sequence[int]) -> FollowUpPlan | None:
-    """The authored follow-up probing the weightiest uncovered point, else a deeper one, else None."""
+    """The authored follow-up probing the weightiest uncovered point, else a deeper one, else a generic probe."""
     asked_depths = {question.follow_ups[i].depth for i in asked}
     reach = max(asked_depths, default=0) + 1
     eligible = [(i, fu) for i, fu in enumerate(question.follow_ups) if i not in asked and fu.depth <= reach]
@@ -91,12 +91,10 @@ def choose_follow_up(question: Question, assessment: QuestionGrade, asked: Seque
     if drilling:
         i, fu = max(drilling, key=drill_value)
         return FollowUpPlan("drill", fu.ask, fu.probes, fu.depth, i)
-    if uncovered and not eligible:
-        return None
     if eligible:
         i, fu = max(eligible, key=lambda item: (item[1].depth, -item[0]))
         return FollowUpPlan("deeper", fu.ask, fu.probes, fu.depth, i)
-    # Everything covered and the authored chain used up: a generic "why / what if" probe.
+    # The authored chain is used up: a generic "why / what if" probe on what they said.
     return FollowUpPlan("deeper", "", None, reach, None)
 
 
@@ -284,25 +282,37 @@ class Session:
             related=tuple(self.engine.related(state.question)),
         )
         pieces: list[str] = []
+        provider = self.provider
         try:
-            for piece in self.provider.stream_follow_up(context):
+            for piece in provider.stream_follow_up(context):
                 pieces.append(piece)
                 yield piece
         except ProviderError as exc:
-            if pieces:
-                yield "\n"
-            self._fall_back(exc)
+            notice = self._fall_back(exc)
+            yield f"{chr(10) if pieces else ''}({notice})\n"
             pieces = list(chunks(follow_up_text(plan)))
             yield from pieces
+        finally:
+            self._record_usage(provider)
         text = "".join(pieces).strip() or follow_up_text(plan)
         meta = {"probes": list(plan.probes) if plan.probes is not None else None, "depth": plan.depth,
                 "authored_index": plan.authored_index, "plan": plan.kind, "quote": plan.quote}
         self._add("interviewer", "follow_up", state.question.id, text, meta)
 
-    def _fall_back(self, exc: Exception) -> None:
+    def _fall_back(self, exc: Exception) -> str:
+        """Switch to the offline engine for the rest of the session, saying so in the transcript."""
         notice = f"The model endpoint failed ({exc}); the interview continues on the offline engine."
         self._add("interviewer", "notice", self.current_question().id, notice)
         self.provider = self.engine.offline
+        return notice
+
+    def _record_usage(self, provider: Provider) -> None:
+        usage = provider.drain_usage()
+        if usage.calls:
+            self.engine.store.add_usage(
+                self.id, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                calls=usage.calls, cost_usd=usage.cost_usd,
+            )
 
     def _with_quote(self, plan: FollowUpPlan | None, answer: str) -> FollowUpPlan | None:
         if plan is None:
@@ -338,12 +348,16 @@ class Session:
     def _close_question(self, question: Question) -> None:
         state = self.state(question)
         parts = state.answer_parts()
+        provider = self.provider
         try:
-            grade = self.provider.grade(question, parts)
+            grade = provider.grade(question, parts)
         except ProviderError as exc:
-            self._fall_back(exc)
+            if isinstance(exc, ProviderUnavailable):
+                self._fall_back(exc)
             grade = self.engine.assessor.grade(question, parts)
-            grade = grade.model_copy(update={"notes": (*grade.notes, "graded offline: the model endpoint failed")})
+            grade = grade.model_copy(update={"notes": (*grade.notes, f"graded by the offline engine: the model failed ({exc})")})
+        finally:
+            self._record_usage(provider)
         self.engine.store.save_grade(self.id, grade)
 
     def _finish(self) -> Iterator[str]:
@@ -351,12 +365,36 @@ class Session:
         for question in self.asked_questions():
             if question.id not in graded:
                 self._close_question(question)
-        grades = list(self.grades().values())
-        score = round_score(grades)
+        grades = self.grades()
+        score = round_score(list(grades.values()))
         self.engine.store.finish_session(self.id, score, verdict_for(score))
         text = phrase("offline.yaml", "closing")
-        self._add("interviewer", "closing", self.current_question().id, text)
+        self._add("interviewer", "closing", self.current_question().id, text, {"feedback": self._feedback(grades)})
         yield from chunks(text)
+
+    def _feedback(self, grades: dict[str, QuestionGrade]) -> str:
+        summaries = [self._summary(q, grades[q.id]) for q in self.asked_questions() if q.id in grades]
+        provider = self.provider
+        try:
+            return provider.feedback(self.round, summaries)
+        except ProviderError as exc:
+            return f"{self.engine.offline.feedback(self.round, summaries)} (Written offline: the model failed: {exc}.)"
+        finally:
+            self._record_usage(provider)
+
+    def _summary(self, question: Question, grade: QuestionGrade) -> QuestionSummary:
+        covered = set(grade.covered_ids())
+        answered = any(t.kind == "answer" for t in self.state(question).turns)
+        ranked = sorted(question.rubric, key=lambda p: -p.weight)
+        return QuestionSummary(
+            title=question.title, tag=question.tags[0], score=grade.score,
+            covered=tuple(p.point for p in ranked if p.id in covered),
+            missed=tuple(p.point for p in ranked if p.id not in covered) if answered else (),
+        )
+
+    def feedback(self) -> str:
+        """The closing feedback paragraph, once the session has finished."""
+        return next((str(t.meta.get("feedback", "")) for t in self.turns if t.kind == "closing"), "")
 
     def _next_question(self, current: Question) -> Question | None:
         asked = {q.id for q in self.asked_questions()}

@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 
 from interviewer.corpus import Question
 from interviewer.grading import AnswerPart, QuestionGrade
+from interviewer.tokens import Usage
 
 PlanKind = Literal["drill", "deeper"]
 
@@ -41,8 +42,28 @@ class FollowUpContext:
     related: tuple[Question, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class QuestionSummary:
+    """What feedback is written from: one graded question."""
+
+    title: str
+    tag: str
+    score: float
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+
+    def as_text(self) -> str:
+        covered = "; ".join(self.covered) or "none"
+        missed = "; ".join(self.missed) or "none"
+        return f"- {self.title}: {self.score:.0f}/100. Covered: {covered}. Missed: {missed}."
+
+
 class ProviderError(RuntimeError):
     """The provider could not produce a usable reply after its retries."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The endpoint stayed down (timeouts, connection errors, 429 or 5xx) through every retry."""
 
 
 class Provider(Protocol):
@@ -53,3 +74,11 @@ class Provider(Protocol):
         ...
 
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade: ...
+
+    def feedback(self, round_name: str, results: Sequence[QuestionSummary]) -> str:
+        """A short paragraph to the candidate: strengths, main gaps, what to practise."""
+        ...
+
+    def drain_usage(self) -> Usage:
+        """Tokens and cost spent since the last call."""
+        ...
