@@ -16,6 +16,7 @@ from interviewer.providers import ProviderError
 from interviewer.session import Session, SessionError
 from interviewer.store import SessionNotFound
 
+EVAL_SETS = Path(__file__).resolve().parent.parent / "evals" / "sets"
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
 
@@ -150,6 +151,31 @@ def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO)
     return 0
 
 
+def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from interviewer.engine import build_engine
+    from interviewer.evals import mohler, runner
+
+    engine = build_engine(settings)
+    progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
+    grader = engine.provider if settings.provider != "offline" else None
+    target = Path(args.set)
+    if args.set == "personas":
+        report = runner.evaluate_personas(engine, args.rounds or list(ROUNDS), args.seeds, progress)
+    elif args.set == "mohler" or target.suffix == ".csv":
+        csv_path = mohler.DEFAULT_CSV if args.set == "mohler" else target
+        if not csv_path.is_file():
+            raise CorpusError(f"Mohler CSV not found: {csv_path}; pass its path, e.g. interviewer eval path/to/mohler.csv")
+        report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader)
+    elif args.set == "gold" or target.exists():
+        path = EVAL_SETS / "interview" if args.set == "gold" else target
+        report = runner.evaluate_gold(engine, path, args.bootstrap, progress, grader)
+    else:
+        raise CorpusError(f"unknown eval set '{args.set}': use mohler, gold, personas, a CSV or a labelled folder")
+    folder = report.save(args.out or runner.run_folder(EVAL_SETS.parent / "runs", report.name))
+    out.write("\n".join(report.markdown) + f"\n\nSaved to {folder}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="interviewer",
@@ -171,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="show the report of a session")
     report.add_argument("session_id")
     report.add_argument("--json", action="store_true")
+    evaluate = sub.add_parser("eval", help="batch rubric evals: grader vs human grades, simulated candidates")
+    evaluate.add_argument("set", help="'mohler' or a Mohler-format CSV; 'gold' or a labelled folder/file; 'personas'")
+    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    evaluate.add_argument("--seeds", type=int, default=3, help="personas: sessions per persona and round")
+    evaluate.add_argument("--rounds", nargs="*", help="personas: rounds to simulate (default: all)")
+    evaluate.add_argument("--out", type=Path, help="run folder (default: evals/runs/TIMESTAMP-NAME)")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     corpus = sub.add_parser("corpus", help="corpus tools").add_subparsers(dest="corpus_command", required=True)
     check = corpus.add_parser("check", help="validate corpus/*.yaml and show per-round counts")
     check.add_argument("--dir", type=Path, help="corpus folder (default: corpus/ of this checkout)")
@@ -189,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command == "history":
             return history(settings, out)
+        if args.command == "eval":
+            return run_eval(settings, args, out)
         if args.command == "report":
             return show_report(settings, args.session_id, args.json, out)
         if not args.round and not args.resume:

@@ -15,11 +15,15 @@ from interviewer.corpus import Question
 from interviewer.embeddings import Embedder, Vectors
 
 Verdict = Literal["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
-# Lower bounds of each verdict on the 0-100 score; the one place these numbers live.
+# The hiring bar on true rubric coverage (0-100): Lean No Hire, Lean Hire, Strong Hire start here.
+HIRING_BAR: tuple[float, float, float] = (30.0, 50.0, 70.0)
+# Grader scores compress that range (weak answers still match a little, strong ones rarely
+# reach 100), so verdicts use thresholds fitted on the tuning half of our labelled set
+# (`interviewer eval gold` re-fits them and reports held-out agreement).
 VERDICT_THRESHOLDS: tuple[tuple[float, Verdict], ...] = (
-    (70.0, "Strong Hire"),
-    (50.0, "Lean Hire"),
-    (30.0, "Lean No Hire"),
+    (85.0, "Strong Hire"),
+    (75.0, "Lean Hire"),
+    (40.0, "Lean No Hire"),
     (0.0, "Strong No Hire"),
 )
 COVERED = 0.5  # a point at or above this coverage counts as covered
@@ -152,43 +156,62 @@ class OfflineGrader:
         """Each point's coverage is the best any applicable answer part earned."""
         best: dict[str, PointGrade] = {p.id: PointGrade(point_id=p.id, coverage=0.0) for p in question.rubric}
         notes: list[str] = []
-        vectors = self._point_vectors(question)
-        for part in parts:
-            text, part_notes = scorable_text(part.text)
+        for part, part_notes, evidence in self.evidence(question, parts):
             notes.extend(n for n in part_notes if n not in notes)
-            sentences = split_sentences(text)
-            if not sentences:
-                continue
-            sentence_vectors = self._embedder.embed(sentences)
             for point in question.rubric:
-                if part.probes is not None and point.id not in part.probes:
+                if point.id not in evidence:
                     continue
-                graded = self._point_grade(point.id, point.key_terms, vectors[point.id], sentences, sentence_vectors)
-                if graded.coverage > best[point.id].coverage:
-                    best[point.id] = graded
-        coverage = {pid: g.coverage for pid, g in best.items()}
+                sim, found, sentence = evidence[point.id]
+                coverage = point_coverage(self.params, sim, found, len(point.key_terms))
+                if coverage > best[point.id].coverage:
+                    quote = sentence[:EVIDENCE_CHARS] if coverage >= EVIDENCE_MIN else ""
+                    best[point.id] = PointGrade(point_id=point.id, coverage=round(coverage, 3), evidence=quote)
+        coverage_map = {pid: g.coverage for pid, g in best.items()}
         return QuestionGrade(
             question_id=question.id,
-            score=weighted_score(question, coverage),
+            score=weighted_score(question, coverage_map),
             points=tuple(best[p.id] for p in question.rubric),
             grader=self.name,
             notes=tuple(notes),
         )
 
-    def _point_grade(
-        self, point_id: str, terms: Sequence[str], point_vector: np.ndarray, sentences: list[str], vectors: Vectors
-    ) -> PointGrade:
-        p = self.params
-        sims = vectors @ point_vector
-        semantic = np.clip((sims - p.sim_low) / (p.sim_high - p.sim_low), 0.0, 1.0)
-        hits = [len(matched_terms(terms, s)) for s in sentences]
-        found = len(matched_terms(terms, " ".join(sentences)))
-        term_score = min(1.0, found / max(1, min(p.terms_for_full, len(terms))))
-        coverage = float(min(1.0, p.semantic_weight * float(semantic.max()) + p.term_weight * term_score))
-        # Evidence: the sentence that best combines meaning and key terms.
-        strength = semantic + 0.5 * np.minimum(np.asarray(hits, dtype=np.float32), 2)
-        evidence = sentences[int(strength.argmax())] if coverage >= EVIDENCE_MIN else ""
-        return PointGrade(point_id=point_id, coverage=round(coverage, 3), evidence=evidence[:EVIDENCE_CHARS])
+    def evidence(
+        self, question: Question, parts: Sequence[AnswerPart]
+    ) -> list[tuple[AnswerPart, list[str], dict[str, tuple[float, int, str]]]]:
+        """Per part and applicable point: best cosine, key terms found and the evidence sentence.
+
+        These are the grader's raw measurements; `point_coverage` turns them into a score,
+        so calibration (evals) can re-score without re-embedding.
+        """
+        vectors = self._point_vectors(question)
+        out = []
+        for part in parts:
+            text, notes = scorable_text(part.text)
+            sentences = split_sentences(text)
+            found: dict[str, tuple[float, int, str]] = {}
+            if sentences:
+                sentence_vectors = self._embedder.embed(sentences)
+                for point in question.rubric:
+                    if part.probes is None or point.id in part.probes:
+                        found[point.id] = point_evidence(point.key_terms, vectors[point.id], sentences, sentence_vectors)
+            out.append((part, notes, found))
+        return out
+
+
+def point_evidence(terms: Sequence[str], point_vector: np.ndarray, sentences: list[str], vectors: Vectors) -> tuple[float, int, str]:
+    """Best sentence similarity, distinct key terms found, and the sentence that best shows the point."""
+    sims = vectors @ point_vector
+    hits = np.asarray([len(matched_terms(terms, s)) for s in sentences], dtype=np.float32)
+    found = len(matched_terms(terms, " ".join(sentences)))
+    strength = sims + 0.15 * np.minimum(hits, 2)
+    return float(sims.max()), found, sentences[int(strength.argmax())]
+
+
+def point_coverage(params: GradingParams, similarity: float, found_terms: int, n_terms: int) -> float:
+    """Coverage in [0, 1] from the best sentence similarity and the key terms found."""
+    semantic = min(1.0, max(0.0, (similarity - params.sim_low) / (params.sim_high - params.sim_low)))
+    terms = min(1.0, found_terms / max(1, min(params.terms_for_full, n_terms)))
+    return min(1.0, params.semantic_weight * semantic + params.term_weight * terms)
 
 
 def scorable_text(text: str) -> tuple[str, list[str]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, Question
-from interviewer.grading import COVERED, AnswerPart, QuestionGrade, round_score, split_sentences, verdict_for
+from interviewer.grading import COVERED, AnswerPart, QuestionGrade, round_score, scorable_text, split_sentences, verdict_for
 from interviewer.prompts import phrase, render
 from interviewer.providers import Exchange, FollowUpContext, FollowUpPlan, Provider, ProviderError, ProviderUnavailable, QuestionSummary
 from interviewer.providers.offline import chunks, follow_up_text
@@ -319,7 +319,7 @@ class Session:
             return None
         if plan.authored_index is None:
             return self._generic_deeper(plan)
-        sentences = split_sentences(answer)[:60]
+        sentences = split_sentences(scorable_text(answer)[0])[:60]  # never quote an injection back
         if not sentences:
             return plan
         # The quote is the sentence nearest to what the follow-up asks or probes.

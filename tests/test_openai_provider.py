@@ -170,3 +170,28 @@ def test_provider_reads_no_key_from_settings(llm_engine: Engine) -> None:
     provider = OpenAIProvider(llm_engine.settings, llm_engine.offline)
     assert "SECRET" not in str(llm_engine.settings.public())
     assert provider.name == "openai"
+
+
+def test_cli_interview_on_an_openai_compatible_endpoint(fake: FakeOpenAI, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import TINY_CORPUS
+
+    base_url, stop = start(fake)
+    try:
+        env = {**os.environ, "INTERVIEWER_HOME": str(tmp_path), "INTERVIEWER_CORPUS": str(TINY_CORPUS), "OPENAI_API_KEY": "sk-cli-SECRET"}
+        result = subprocess.run(
+            [sys.executable, "-m", "interviewer.cli", "--round", "non-technical", "--provider", "openai",
+             "--base-url", base_url, "--model", "gpt-4o-mini", "--follow-ups", "1"],
+            input=b"I would clarify what each customer needs and tell both early with options.\n\nBy impact.\n\n",
+            env=env, capture_output=True, timeout=120,
+        )
+    finally:
+        stop()
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"Interviewer: {FOLLOW_UP}" in out
+    assert "Graded by: openai:gpt-4o-mini" in out and "Model usage: " in out
+    assert not any("SECRET" in p.read_text(errors="ignore") for p in tmp_path.rglob("*.md"))

@@ -80,7 +80,7 @@ class OpenAIProvider:
 
     def follow_up_messages(self, context: FollowUpContext) -> list[BaseMessage]:
         """System persona, the bounded conversation window, then the follow-up instructions."""
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        from langchain_core.messages import HumanMessage, SystemMessage
 
         q, grade = context.question, context.assessment
         status = "\n".join(f"- {p.id} (weight {p.weight:g}, coverage {grade.coverage(p.id):.2f}): {p.point}" for p in q.rubric)
@@ -100,10 +100,12 @@ class OpenAIProvider:
         system = SystemMessage(persona(context.round))
         final = HumanMessage(instructions)
         history: list[BaseMessage] = [self._history_message(e) for e in context.history[:-1]]
-        while history and self._prompt_tokens([system, *history, final]) > self.settings.prompt_token_budget:
-            history.pop(0)  # oldest turns go first; the question and rubric always stay
-        if history and isinstance(history[0], AIMessage):
-            history.insert(0, HumanMessage("(earlier turns omitted)"))
+        omitted = HumanMessage("(earlier turns omitted)")
+        # Oldest turns go first; the question, rubric and latest answer always stay.
+        while history and self._prompt_tokens([system, omitted, *history, final]) > self.settings.prompt_token_budget:
+            history.pop(0)
+        if len(history) < len(context.history) - 1:
+            history.insert(0, omitted)
         return [system, *history, final]
 
     def _history_message(self, exchange: Exchange) -> BaseMessage:

@@ -1,0 +1,1 @@
+"""Batch rubric evals: the production grader and interviewer measured against labelled data."""
