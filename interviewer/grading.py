@@ -21,15 +21,15 @@ HIRING_BAR: tuple[float, float, float] = (30.0, 50.0, 70.0)
 # reach 100), so verdicts use thresholds fitted on the tuning half of our labelled set
 # (`interviewer eval gold` re-fits them and reports held-out agreement).
 VERDICT_THRESHOLDS: tuple[tuple[float, Verdict], ...] = (
-    (85.0, "Strong Hire"),
-    (75.0, "Lean Hire"),
-    (40.0, "Lean No Hire"),
+    (80.0, "Strong Hire"),
+    (70.0, "Lean Hire"),
+    (45.0, "Lean No Hire"),
     (0.0, "Strong No Hire"),
 )
 COVERED = 0.5  # a point at or above this coverage counts as covered
 MAX_SCORED_CHARS = 8000  # longer answers are stored whole but scored on their first part
 EVIDENCE_CHARS = 240
-EVIDENCE_MIN = 0.2  # below this coverage no sentence is credited as evidence
+EVIDENCE_MIN = 0.35  # below this coverage no sentence is credited as evidence
 
 INJECTION_PATTERNS = (
     r"\bignore\b.{0,40}\b(rubric|instructions?|prompt|previous|above|grader|grading)\b",
@@ -92,13 +92,18 @@ class Grader(Protocol):
 
 @dataclass(frozen=True)
 class GradingParams:
-    """The offline grader's calibration: cosine ramp and how key terms and meaning combine."""
+    """The offline grader's calibration: cosine ramp and how key terms and meaning combine.
+
+    Similarity alone tops out below COVERED: MiniLM rates sentences that share words with a
+    point highly even when they miss its idea, so a point counts as covered only with at
+    least one of its key terms. Chosen on the tuning half of the labelled interview set.
+    """
 
     sim_low: float = 0.25
     sim_high: float = 0.60
     terms_for_full: int = 2
-    semantic_weight: float = 0.6
-    term_weight: float = 0.5
+    semantic_weight: float = 0.45
+    term_weight: float = 0.6
 
 
 def injection_sentences(text: str) -> list[str]:

@@ -110,4 +110,4 @@ def test_key_terms_match_whole_words_and_plurals() -> None:
 def test_score_is_weighted_coverage_and_verdicts_follow_thresholds() -> None:
     coverage = {"metrics": 1.0, "resampling": 0.0, "class-weights": 0.5, "calibration": 1.0}
     assert weighted_score(IMBALANCE, coverage) == pytest.approx(100 * (3 + 0 + 1 + 1) / 8, abs=0.1)
-    assert [verdict_for(s) for s in (10, 50, 80, 90)] == ["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
+    assert [verdict_for(s) for s in (10, 50, 75, 90)] == ["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
