@@ -47,7 +47,7 @@ def corpus_check(directory: Path | None) -> int:
     corpus = load_corpus(directory)
     for problem in corpus.problems:
         print(problem)
-    counts = Counter(q.round for q in corpus.questions)
+    counts: Counter[str] = Counter(q.round for q in corpus.questions)
     for name in ROUNDS:
         print(f"{name:22} {counts.get(name, 0):3d} questions")
     warnings = len(corpus.problems) - len(corpus.errors)

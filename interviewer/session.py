@@ -9,7 +9,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, Question
 from interviewer.grading import COVERED, AnswerPart, QuestionGrade, round_score, scorable_text, split_sentences, verdict_for
@@ -416,7 +416,7 @@ class Session:
     def _last_exchange(self) -> Turn | None:
         return next((t for t in reversed(self.turns) if t.kind != "notice"), None)
 
-    def _add(self, role: Literal["interviewer", "candidate"], kind: str, question_id: str, text: str, meta: dict[str, object] | None = None) -> Turn:
+    def _add(self, role: Literal["interviewer", "candidate"], kind: str, question_id: str, text: str, meta: dict[str, Any] | None = None) -> Turn:
         turn = self.engine.store.add_turn(self.id, role, kind, question_id, text, meta)  # type: ignore[arg-type]
         self.turns.append(turn)
         return turn

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -118,7 +118,7 @@ def tune(features: Features, grades: np.ndarray) -> tuple[GradingParams, float]:
     best: tuple[float, GradingParams] = (-2.0, GradingParams())
     keys = list(PARAM_GRID)
     for values in itertools.product(*(PARAM_GRID[k] for k in keys)):
-        params = replace(GradingParams(), **dict(zip(keys, values)))
+        params = replace(GradingParams(), **cast(dict[str, Any], dict(zip(keys, values))))
         if params.sim_high <= params.sim_low:
             continue
         r = pearson(scores_from(features, params), grades)

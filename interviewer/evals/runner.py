@@ -150,7 +150,7 @@ def evaluate_gold(engine: Engine, path: Path, rounds: int = 1000, progress: Prog
     by_kind: dict[str, list[int]] = defaultdict(list)
     for index, r in enumerate(results):
         by_kind[r.case.answer.kind].append(index)
-    summary = {
+    summary: dict[str, Any] = {
         "verdicts": verdict_calibration(results),
         "grader": grader.name, "questions": len({c.question.id for c in cases}), "answers": len(cases), "points": len(pairs),
         "point_accuracy": gold_set.point_accuracy(pairs),
@@ -219,7 +219,7 @@ def evaluate_personas(engine: Engine, rounds: Sequence[str], seeds: int, progres
     paired = {(o.round, o.seed): o for o in outcomes if o.persona == "partial"}
     deltas = [np.mean(list(o.scores.values())) - np.mean(list(paired[(o.round, o.seed)].scores.values()))
               for o in outcomes if o.persona == "injection" and (o.round, o.seed) in paired]
-    summary = {
+    summary: dict[str, Any] = {
         "sessions": len(outcomes), "rounds": list(rounds), "seeds": seeds,
         "mean_score": {p: float(np.mean(v)) for p, v in scores.items()},
         "auc_strong_vs_partial": auc(scores["strong"], scores["partial"]),

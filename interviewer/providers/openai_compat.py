@@ -152,7 +152,7 @@ class OpenAIProvider:
         import openai
 
         try:
-            stream = self._client.chat.completions.create(model=self.model, messages=payload, stream=True, temperature=0.3)  # type: ignore[arg-type]
+            stream: Any = self._client.chat.completions.create(model=self.model, messages=payload, stream=True, temperature=0.3)  # type: ignore[arg-type]
             finished = False
             for chunk in stream:
                 if not chunk.choices:
@@ -254,9 +254,9 @@ class OpenAIProvider:
             points.append(PointGrade(point_id=point.id, coverage=round(coverage, 3), evidence=evidence))
         if any(by_id[p.id].evidence and not pg.evidence for p, pg in zip(question.rubric, points)):
             notes = [*notes, "some quoted evidence was not found in the answer; those points were capped"]
-        coverage = {p.point_id: p.coverage for p in points}
+        by_point = {p.point_id: p.coverage for p in points}
         return QuestionGrade(
-            question_id=question.id, score=weighted_score(question, coverage), points=tuple(points),
+            question_id=question.id, score=weighted_score(question, by_point), points=tuple(points),
             grader=f"openai:{self.model}", notes=tuple(notes),
         )
 
