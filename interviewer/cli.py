@@ -69,6 +69,7 @@ def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         session = Session.start(engine, args.round, args.questions, args.seed, args.focus, args.difficulty)
         out.write(f"Session {session.id}: {session.round}, {len(session.questions)} questions. "
                   "End each answer with a blank line; /skip to pass, /end to finish early.\n")
+    engine.warm_up()
     answers = read_answers(sys.stdin.buffer)
     stopped: str | None = None
     try:
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, help="random seed for question choice")
     parser.add_argument("--focus", help="prefer questions about this topic, e.g. 'calibration'")
     parser.add_argument("--difficulty", type=int, choices=(1, 2, 3), help="highest difficulty to ask")
-    parser.add_argument("--follow-ups", dest="max_follow_ups", type=int, help="follow-ups per question (default 3)")
+    parser.add_argument("--follow-ups", dest="max_follow_ups", type=int, help="follow-ups per question (default 3; 5 in non-technical)")
     parser.add_argument("--provider", choices=PROVIDERS, help="offline (default) or openai (any OpenAI-compatible endpoint)")
     parser.add_argument("--model", help="model name for --provider openai")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
@@ -218,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "corpus":
             return corpus_check(args.dir)
         settings = load_settings(
-            provider=args.provider, model=args.model, base_url=args.base_url, max_follow_ups=args.max_follow_ups
+            provider=args.provider, model=args.model, base_url=args.base_url,
+            max_follow_ups=args.max_follow_ups, non_technical_follow_ups=args.max_follow_ups,
         )
         if args.command == "history":
             return history(settings, out)

@@ -28,11 +28,16 @@ class Settings:
     base_url: str | None = None
     questions: int = 3
     max_follow_ups: int = 3
+    # The non-technical round is where real interviewers keep pushing ("the customer refuses...").
+    non_technical_follow_ups: int = 5
     max_difficulty: int = 3
     timeout_s: float = 60.0
     max_retries: int = 3
     prompt_token_budget: int = 3000
     history_turns: int = 6
+
+    def follow_ups_for(self, round_name: str) -> int:
+        return self.non_technical_follow_ups if round_name == "non-technical" else self.max_follow_ups
 
     @property
     def db_path(self) -> Path:

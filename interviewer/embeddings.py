@@ -85,7 +85,15 @@ class Embedder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+_SHARED_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def shared_embedder() -> Embedder:
-    """One embedder per process: loading the model takes a few hundred milliseconds."""
+def _shared() -> Embedder:
     return Embedder()
+
+
+def shared_embedder() -> Embedder:
+    """One embedder per process (loading the model takes a few hundred milliseconds), safe across threads."""
+    with _SHARED_LOCK:
+        return _shared()

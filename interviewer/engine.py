@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -23,14 +24,30 @@ class Engine:
     store: Store
     provider_override: Provider | None = None
     index_dir: Path | None = None
+    _retriever: Retriever | None = field(default=None, repr=False)
+    _loading: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    @cached_property
+    @property
     def embedder(self) -> Embedder:
         return shared_embedder()
 
-    @cached_property
+    @property
     def retriever(self) -> Retriever:
-        return Retriever(self.corpus, self.index_dir or self.settings.index_dir, self.embedder)
+        """The chroma index (built or checked on first use; chroma takes a second or two to import)."""
+        with self._loading:
+            if self._retriever is None:
+                self._retriever = Retriever(self.corpus, self.index_dir or self.settings.index_dir, self.embedder)
+            return self._retriever
+
+    def warm_up(self) -> threading.Thread:
+        """Load the model and the index in the background while the candidate reads the first question."""
+        thread = threading.Thread(target=lambda: self.retriever, name="interviewer-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def provider_name(self) -> str:
+        return self.provider_override.name if self.provider_override else self.settings.provider
 
     @cached_property
     def assessor(self) -> OfflineGrader:

@@ -181,10 +181,10 @@ def history_summary(store: Store, corpus: Corpus | None = None, limit: int = 50)
         question = corpus.by_id.get(grade.question_id) if corpus else None
         round_name = question.round if question else grade.question_id.split(".")[0]
         by_round[round_name].append(grade.score)
-        tags = question.tags if question else (grade.question_id.split(".", 1)[-1],)
-        for tag in tags:
-            by_tag[(tag, round_name)].append(grade.score)
-        timeline.append({"date": record.created_at[:10], "round": round_name, "tag": tags[0], "score": grade.score})
+        # A question's first tag is its topic; the others are too broad to practise from.
+        topic = question.tags[0] if question else grade.question_id.split(".", 1)[-1]
+        by_tag[(topic, round_name)].append(grade.score)
+        timeline.append({"date": record.created_at[:10], "round": round_name, "tag": topic, "score": grade.score})
     topics = [TopicScore(tag=t, round=r, mean=sum(v) / len(v), count=len(v)) for (t, r), v in by_tag.items()]
     return History(
         sessions=sessions,

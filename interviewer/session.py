@@ -164,7 +164,7 @@ class Session:
         count = questions or (1 if round_name == FULL_LOOP else settings.questions)
         preferred = engine.focus_ids(focus, round_name) if focus else []
         picked = pick_questions(engine.corpus, round_name, count, seed, max_difficulty or settings.max_difficulty, preferred)
-        meta = {**settings.public(), "seed": seed, "focus": focus, "provider": engine.provider.name}
+        meta = {**settings.public(), "seed": seed, "focus": focus, "provider": engine.provider_name}
         session_id = engine.store.create_session(round_name, [q.id for q in picked], meta)
         session = cls(engine, engine.store.session(session_id))
         session._add("interviewer", "question", picked[0].id, session._question_text(picked[0], first=True))
@@ -238,7 +238,7 @@ class Session:
         state = self.state()
         last = self._last_exchange()
         plan = None
-        if last is not None and last.kind == "answer" and state.follow_up_count < self.engine.settings.max_follow_ups:
+        if last is not None and last.kind == "answer" and state.follow_up_count < self.engine.settings.follow_ups_for(state.question.round):
             plan = self._with_quote(choose_follow_up(state.question, self.assessment(), state.asked_follow_ups), last.text)
         if plan is not None:
             yield from self._stream_follow_up(state, plan, last.text if last else "")

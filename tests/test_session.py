@@ -144,3 +144,17 @@ def test_store_survives_reopen(engine: Engine) -> None:
     session.answer("precision and recall")
     reopened = Store(engine.settings.db_path)
     assert [t.kind for t in reopened.turns(session.id)] == ["question", "answer"]
+
+
+def test_non_technical_round_drills_down_the_authored_chain(engine: Engine) -> None:
+    session = Session.start(engine, "non-technical", questions=1)
+    session.answer("I would work harder and stay late to deliver both on time.")
+    depths = []
+    while not session.finished:
+        session.reply()
+        turn = session.turns[-1]
+        if turn.kind == "follow_up":
+            depths.append(turn.meta["depth"])
+            session.answer("I would just try my best and hope it works out.")
+    assert depths[:4] == [1, 2, 3, 4]  # "both are critical" -> "refuses the new date" -> "manager disagrees" -> "the email"
+    assert len(depths) == engine.settings.non_technical_follow_ups

@@ -150,7 +150,12 @@ def evaluate_gold(engine: Engine, path: Path, rounds: int = 1000, progress: Prog
     by_kind: dict[str, list[int]] = defaultdict(list)
     for index, r in enumerate(results):
         by_kind[r.case.answer.kind].append(index)
+    held = np.array([not mohler.is_tuning_question(r.case.question.id) for r in results])
+    held_pairs = gold_set.point_pairs([r for r, h in zip(results, held) if h])
     summary: dict[str, Any] = {
+        "heldout_answers": int(held.sum()),
+        "heldout_point_accuracy": gold_set.point_accuracy(held_pairs),
+        "heldout_score_pearson": bootstrap(pearson, predicted[held], gold_scores[held], rounds),
         "verdicts": verdict_calibration(results),
         "grader": grader.name, "questions": len({c.question.id for c in cases}), "answers": len(cases), "points": len(pairs),
         "point_accuracy": gold_set.point_accuracy(pairs),
@@ -168,6 +173,8 @@ def evaluate_gold(engine: Engine, path: Path, rounds: int = 1000, progress: Prog
         f"- per-point accuracy (covered = coverage ≥ 0.5 vs gold label ≥ 0.5): **{summary['point_accuracy']:.3f}**",
         f"- per-point mean absolute error (coverage vs label): {summary['point_mae']:.3f}",
         f"- per-question score Pearson r: **{summary['score_pearson']}**, Spearman: {summary['score_spearman']}",
+        f"- held-out half only ({summary['heldout_answers']} answers to questions never used to choose grader parameters "
+        f"or thresholds): per-point accuracy {summary['heldout_point_accuracy']:.3f}, score r {summary['heldout_score_pearson']}",
         "",
         "| round | points | accuracy |", "|---|---|---|",
         *(f"| {r} | {v['points']} | {v['accuracy']:.3f} |" for r, v in summary["per_round"].items()),
