@@ -63,10 +63,12 @@ class Report(BaseModel):
 
 def build_report(session: Session) -> Report:
     """Everything the candidate needs to learn from the session, from what is stored."""
-    grades = session.grades()
+    stored = session.grades()
+    grades = []
     results: list[QuestionResult] = []
     for question in session.asked_questions():
-        grade = grades.get(question.id) or session.assessment(question)
+        grade = stored.get(question.id) or session.assessment(question)  # not graded yet: the live view
+        grades.append(grade)
         state = session.state(question)
         points = [
             PointResult(
@@ -85,7 +87,7 @@ def build_report(session: Session) -> Report:
                 reference_answer=question.reference_answer,
             )
         )
-    score = round_score([grades.get(r.question_id) or session.assessment(session.engine.corpus.by_id[r.question_id]) for r in results])
+    score = round_score(grades)
     record = session.engine.store.session(session.id)
     return Report(
         session_id=session.id, round=session.round, finished=session.finished, score=score, verdict=verdict_for(score),

@@ -338,7 +338,8 @@ class Session:
         asked = sum(1 for t in state.turns if t.kind == "follow_up" and t.meta.get("authored_index") is None)
         assessment = self.assessment()
         ranked = sorted(state.question.rubric, key=lambda p: -p.weight)
-        evidence = next((assessment.points[i].evidence for p in ranked for i, g in enumerate(assessment.points) if g.point_id == p.id and g.evidence), "")
+        by_id = {g.point_id: g for g in assessment.points}
+        evidence = next((by_id[p.id].evidence for p in ranked if by_id[p.id].evidence), "")
         if evidence:
             ask = render(phrase("offline.yaml", "deeper", asked), quote=short_quote(evidence))
         else:

@@ -98,3 +98,21 @@ def test_provider_failure_is_shown_in_the_chat_and_nothing_is_lost(app: AppTest)
     assert not app.exception
     assert any("offline engine" in w.value for w in app.warning)
     assert [m[1] for m in chat(app)][1] == ANSWER
+
+
+def test_chat_streams_follow_ups_from_a_configured_model(app: AppTest) -> None:
+    from fake_openai import FOLLOW_UP, FakeOpenAI, start as serve
+
+    fake = FakeOpenAI()
+    base_url, stop = serve(fake)
+    try:
+        app.sidebar.radio(key="provider").set_value("openai")
+        app.sidebar.text_input(key="model").set_value("gpt-4o-mini")
+        app.sidebar.text_input(key="base_url").set_value(base_url)
+        app.run()
+        start(app)
+        app.chat_input[0].set_value(ANSWER).run()
+        assert chat(app)[-1] == ("assistant", FOLLOW_UP)
+        assert fake.received and fake.received[0].body["stream"] is True
+    finally:
+        stop()
