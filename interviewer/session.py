@@ -279,7 +279,7 @@ class Session:
             assessment=self.assessment(),
             plan=plan,
             history=self._history(),
-            related=tuple(self.engine.related(state.question)),
+            find_related=lambda: self.engine.related(state.question),
         )
         pieces: list[str] = []
         provider = self.provider

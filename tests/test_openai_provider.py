@@ -50,6 +50,7 @@ def test_follow_up_streams_from_the_model_with_question_rubric_and_delimited_ans
     assert "Your positive class is 0.5%" in user["content"]
     assert "- calibration (weight 1, coverage 0." in user["content"]
     assert f"<<<CANDIDATE\n{ANSWER}\nCANDIDATE>>>" in user["content"]
+    assert "Related topics from the bank: Handling overfitting" in user["content"]
     assert request.headers["authorization"] == "Bearer sk-test-SECRET-4242"
 
 

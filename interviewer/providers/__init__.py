@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -39,7 +39,12 @@ class FollowUpContext:
     assessment: QuestionGrade
     plan: FollowUpPlan
     history: tuple[Exchange, ...] = ()
-    related: tuple[Question, ...] = field(default=())
+    # Fetched only by providers that use it: a retrieval query costs ~30 ms on the offline hot path.
+    find_related: Callable[[], Sequence[Question]] = field(default=lambda: ())
+
+    @property
+    def related(self) -> Sequence[Question]:
+        return self.find_related()
 
 
 @dataclass(frozen=True)
