@@ -294,7 +294,10 @@ class Session:
             yield from pieces
         finally:
             self._record_usage(provider)
-        text = "".join(pieces).strip() or follow_up_text(plan)
+        if not "".join(pieces).strip():  # a model that answered with nothing: ask the planned question
+            pieces = list(chunks(follow_up_text(plan)))
+            yield from pieces
+        text = "".join(pieces).strip()
         meta = {"probes": list(plan.probes) if plan.probes is not None else None, "depth": plan.depth,
                 "authored_index": plan.authored_index, "plan": plan.kind, "quote": plan.quote}
         self._add("interviewer", "follow_up", state.question.id, text, meta)

@@ -196,3 +196,14 @@ def test_cli_interview_on_an_openai_compatible_endpoint(fake: FakeOpenAI, tmp_pa
     assert f"Interviewer: {FOLLOW_UP}" in out
     assert "Graded by: openai:gpt-4o-mini" in out and "Model usage: " in out
     assert not any("SECRET" in p.read_text(errors="ignore") for p in tmp_path.rglob("*.md"))
+
+
+def test_an_empty_model_reply_falls_back_to_the_planned_follow_up(llm_engine: Engine, fake: FakeOpenAI) -> None:
+    fake.grade_reply = None
+    original = fake.reply_text
+    fake.reply_text = lambda request, fault: "" if not request.is_grading else original(request, fault)  # type: ignore[method-assign]
+    session = start_imbalance(llm_engine)
+    session.answer(ANSWER)
+    text = session.reply()
+    assert text.strip() and text.strip() == session.turns[-1].text
+    assert session.turns[-1].meta["probes"]  # the authored follow-up the plan chose
