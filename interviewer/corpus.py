@@ -38,6 +38,13 @@ FULL_LOOP_ORDER: tuple[str, ...] = (
 )
 ROUND_CHOICES: tuple[str, ...] = (*ROUNDS, FULL_LOOP)
 REFERENCE_WORDS = (150, 400)
+# Function words: as key terms they match almost any answer.
+STOPWORDS = frozenset(
+    """a an the of to in on for and or but is are was were be been being it its this that these those with as by
+    at from into than then so such can could will would should may might must do does did done have has had not no
+    if when which who whom whose what where why how all any each some more most other their there they them you your
+    we our us he she his her i me my also only just very use used using one two""".split()
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")]
@@ -211,6 +218,10 @@ def _semantic_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"
     for depth in sorted(depths):
         if depth > 1 and depth - 1 not in depths:
             yield "error", f"{q.id}: follow-up at depth {depth} has no follow-up at depth {depth - 1} to come after"
+    for point in q.rubric:
+        for term in point.key_terms:
+            if term.lower() in STOPWORDS:
+                yield "warning", f"{q.id}: key term '{term}' of '{point.id}' is a common word that matches almost any answer"
     words = len(q.reference_answer.split())
     low, high = REFERENCE_WORDS
     if not low <= words <= high:

@@ -86,3 +86,9 @@ def test_corpus_check_prints_counts_and_fails_on_errors(corpus_dir: Path, capsys
     _replace(corpus_dir / "nontech.yaml", "probes: [prioritize]\n", "probes: [budget]\n")
     assert main(["corpus", "check", "--dir", str(corpus_dir)]) == 1
     assert "nontech.yaml:4: error:" in capsys.readouterr().out
+
+
+def test_a_common_word_as_key_term_is_flagged(corpus_dir: Path) -> None:
+    _replace(corpus_dir / "fundamentals.yaml", "key_terms: [precision, recall, PR-AUC, F1]", "key_terms: [precision, the, PR-AUC]")
+    corpus = load_corpus(corpus_dir)
+    assert any("key term 'the' of 'metrics' is a common word" in p.message and p.severity == "warning" for p in corpus.problems)

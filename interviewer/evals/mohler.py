@@ -19,18 +19,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from interviewer.corpus import FollowUp, Question, RubricPoint
+from interviewer.corpus import STOPWORDS, FollowUp, Question, RubricPoint
 from interviewer.evals.metrics import Estimate, bootstrap, pearson, quadratic_weighted_kappa, rmse, spearman
 from interviewer.grading import AnswerPart, GradingParams, OfflineGrader, point_coverage
 
 DEFAULT_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "mohler" / "mohler_dataset_edited.csv"
 MAX_GRADE = 5.0
-STOPWORDS = frozenset(
-    """a an the of to in on for and or but is are was were be been being it its this that these those with as by
-    at from into than then so such can could will would should may might must do does did done have has had not no
-    if when which who whom whose what where why how all any each some more most other their there they them you your
-    we our us he she his her i me my also only just very use used using one two""".split()
-)
 
 
 @dataclass(frozen=True)
