@@ -116,3 +116,13 @@ def test_chat_streams_follow_ups_from_a_configured_model(app: AppTest) -> None:
         assert fake.received and fake.received[0].body["stream"] is True
     finally:
         stop()
+
+
+def test_sidebar_resumes_an_unfinished_session(app: AppTest, cli_env: Path) -> None:
+    start(app)
+    first = app.query_params["session"]
+    fresh = AppTest.from_file(APP, default_timeout=120).run()  # a new tab: nothing in its URL
+    assert fresh.title[0].value == "ML engineer mock interview"
+    next(b for b in fresh.sidebar.button if b.label == "Resume").click().run()
+    assert fresh.query_params["session"] == first
+    assert chat(fresh)[0][1].startswith("Let's start.")
