@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Literal, Protocol
 
 import numpy as np
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interviewer.corpus import Question
 from interviewer.embeddings import Embedder, Vectors
+from interviewer.retrieval import embed_points
 
 Verdict = Literal["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
 # The hiring bar on true rubric coverage (0-100): Lean No Hire, Lean Hire, Strong Hire start here.
@@ -150,12 +151,8 @@ class OfflineGrader:
         params: GradingParams = GradingParams(),
     ) -> None:
         self._embedder = embedder
-        self._point_vectors = point_vectors or self._embed_points
+        self._point_vectors = point_vectors or partial(embed_points, embedder)
         self.params = params
-
-    def _embed_points(self, question: Question) -> dict[str, np.ndarray]:
-        vectors = self._embedder.embed([p.point for p in question.rubric])
-        return {p.id: vectors[i] for i, p in enumerate(question.rubric)}
 
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
         """Each point's coverage is the best any applicable answer part earned."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, Question
+from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, FollowUp, Question
 from interviewer.grading import COVERED, AnswerPart, QuestionGrade, round_score, scorable_text, split_sentences, verdict_for
 from interviewer.prompts import phrase, render
 from interviewer.providers import Exchange, FollowUpContext, FollowUpPlan, Provider, ProviderError, ProviderUnavailable, QuestionSummary
@@ -79,13 +79,11 @@ def choose_follow_up(question: Question, assessment: QuestionGrade, asked: Seque
     eligible = [(i, fu) for i, fu in enumerate(question.follow_ups) if i not in asked and fu.depth <= reach]
     uncovered = {p.id: p.weight for p in question.rubric if assessment.coverage(p.id) < COVERED}
 
-    def drill_value(item: tuple[int, object]) -> tuple[float, float, int, int]:
+    def drill_value(item: tuple[int, FollowUp]) -> tuple[float, float, int, int]:
         i, fu = item
-        probes = question.follow_ups[i].probes
-        weight = max((uncovered.get(p, 0.0) for p in probes), default=0.0)
-        gap = max((1 - assessment.coverage(p) for p in probes if p in uncovered), default=0.0)
-        continues_chain = int(question.follow_ups[i].depth == reach)
-        return weight, gap, continues_chain, -i
+        weight = max((uncovered.get(p, 0.0) for p in fu.probes), default=0.0)
+        gap = max((1 - assessment.coverage(p) for p in fu.probes if p in uncovered), default=0.0)
+        return weight, gap, int(fu.depth == reach), -i
 
     drilling = [item for item in eligible if any(p in uncovered for p in item[1].probes)]
     if drilling:
@@ -244,7 +242,7 @@ class Session:
             yield from self._stream_follow_up(state, plan, last.text if last else "")
             return
         self._close_question(state.question)
-        upcoming = self._next_question(state.question)
+        upcoming = self._next_question()
         if upcoming is None:
             yield from self._finish()
             return
@@ -400,7 +398,7 @@ class Session:
         """The closing feedback paragraph, once the session has finished."""
         return next((str(t.meta.get("feedback", "")) for t in self.turns if t.kind == "closing"), "")
 
-    def _next_question(self, current: Question) -> Question | None:
+    def _next_question(self) -> Question | None:
         asked = {q.id for q in self.asked_questions()}
         return next((q for q in self.questions if q.id not in asked), None)
 
