@@ -55,17 +55,64 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# A claim: term groups that one sentence must assert together (any term of each group).
+TermGroup = Annotated[tuple[Text, ...], Field(min_length=1)]
+ClaimSpec = Annotated[tuple[TermGroup, ...], Field(min_length=1, max_length=4)]
+Phase = Literal["requirements", "metrics", "data", "features", "model", "serving", "monitoring"]
+PHASES: tuple[str, ...] = get_args(Phase)
+# Rounds whose questions must carry misconceptions (or, in non-technical, failure behaviours).
+MISCONCEPTION_ROUNDS = ROUNDS
+MIN_MISCONCEPTIONS = 3
+# Rounds where a candidate is expected to ask about the scenario before answering.
+FACT_ROUNDS: tuple[str, ...] = ("system-design", "infra-design", "architecture", "advanced", "non-technical")
+DESIGN_ROUNDS: tuple[str, ...] = ("system-design", "infra-design", "architecture")
+
+
 class RubricPoint(_Frozen):
     id: Slug
     weight: float = Field(gt=0, le=10)
     point: Text
     key_terms: tuple[Text, ...] = Field(min_length=1)
+    claims: tuple[ClaimSpec, ...] = ()
+    phase: Phase | None = None
+
+
+class Misconception(_Frozen):
+    """A common wrong statement: its pattern in a sentence marks `contradicts` as contradicted."""
+
+    id: Slug
+    contradicts: Slug
+    pattern: ClaimSpec
+    correction: Text
+    push_back: Text
+
+
+class Fact(_Frozen):
+    """Scenario detail a candidate may ask for before answering (scale, users, constraints)."""
+
+    about: tuple[Text, ...] = Field(min_length=1)
+    answer: Text
+
+
+class CodeExample(_Frozen):
+    call: Text  # a Python expression calling the candidate's function, e.g. "edit_distance('ab', 'b')"
+    expected: Text  # its expected value as Python source, shown to the candidate
+
+
+class CodeSpec(_Frozen):
+    """What a coding question runs: the function to write, visible examples, hidden tests."""
+
+    signature: Text
+    examples: tuple[CodeExample, ...] = Field(min_length=1, max_length=4)
+    tests: Text  # path of the hidden-test module, relative to the corpus folder
 
 
 class FollowUp(_Frozen):
     ask: Text
     probes: tuple[Slug, ...] = Field(min_length=1)
     depth: int = Field(default=1, ge=1, le=6)
+    # Points the candidate must have covered for this follow-up to make sense (it builds on them).
+    requires: tuple[Slug, ...] = ()
 
 
 class Question(_Frozen):
@@ -77,10 +124,17 @@ class Question(_Frozen):
     reference_answer: Text
     rubric: tuple[RubricPoint, ...] = Field(min_length=3, max_length=8)
     follow_ups: tuple[FollowUp, ...] = Field(min_length=2, max_length=6)
+    misconceptions: tuple[Misconception, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    hints: tuple[Text, ...] = Field(default=(), max_length=3)
+    code: CodeSpec | None = None
     round: RoundName = "ml-fundamentals"  # set by the loader from the file's `round`
 
     def point(self, point_id: str) -> RubricPoint:
         return next(p for p in self.rubric if p.id == point_id)
+
+    def misconception(self, misconception_id: str) -> Misconception:
+        return next(m for m in self.misconceptions if m.id == misconception_id)
 
     @property
     def total_weight(self) -> float:
@@ -222,10 +276,64 @@ def _semantic_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"
         for term in point.key_terms:
             if term.lower() in STOPWORDS:
                 yield "warning", f"{q.id}: key term '{term}' of '{point.id}' is a common word that matches almost any answer"
+    yield from _judgement_problems(q)
     words = len(q.reference_answer.split())
     low, high = REFERENCE_WORDS
     if not low <= words <= high:
         yield "warning", f"{q.id}: reference answer has {words} words (aim for {low}-{high})"
+
+
+def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
+    """Claims, misconceptions, follow-up prerequisites, facts, hints and phases, checked against the text."""
+    from interviewer.claims import asserts, matched_terms, split_sentences
+
+    point_ids = {p.id for p in q.rubric}
+    for fu in q.follow_ups:
+        for need in fu.requires:
+            if need not in point_ids:
+                yield "error", f"{q.id}: follow-up requires unknown rubric point '{need}'"
+    ids = [m.id for m in q.misconceptions]
+    for dup in sorted({m for m in ids if ids.count(m) > 1}):
+        yield "error", f"{q.id}: duplicate misconception id '{dup}'"
+    for m in q.misconceptions:
+        if m.contradicts not in point_ids:
+            yield "error", f"{q.id}: misconception '{m.id}' contradicts unknown rubric point '{m.contradicts}'"
+    reference = split_sentences(q.reference_answer)
+    for point in q.rubric:
+        for claim in point.claims:
+            if not any(asserts(claim, s) for s in reference):
+                yield "warning", f"{q.id}: claim {_show(claim)} of '{point.id}' is not asserted by any sentence of the reference answer"
+            if all(matched_terms(group, q.question) for group in claim):
+                yield "warning", f"{q.id}: claim {_show(claim)} of '{point.id}' only repeats the question"
+        repeated = matched_terms(point.key_terms, q.question)
+        if len(repeated) >= 2:
+            yield "warning", f"{q.id}: key terms {repeated} of '{point.id}' already appear in the question"
+    for m in q.misconceptions:
+        hits = [s for s in reference if asserts(m.pattern, s)]
+        if hits:
+            yield "warning", f"{q.id}: misconception '{m.id}' matches the reference answer: \"{hits[0][:80]}\""
+    yield from _completeness_problems(q)
+
+
+def _completeness_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
+    """What every question of its round must carry for the judge and the interview mechanics."""
+    bare = [p.id for p in q.rubric if not p.claims]
+    if bare:
+        yield "warning", f"{q.id}: rubric points without claims: {', '.join(bare)}"
+    if q.round in MISCONCEPTION_ROUNDS and len(q.misconceptions) < MIN_MISCONCEPTIONS:
+        yield "warning", f"{q.id}: has {len(q.misconceptions)} misconceptions (at least {MIN_MISCONCEPTIONS})"
+    if len(q.hints) < 2:
+        yield "warning", f"{q.id}: has {len(q.hints)} hints (2-3, from a nudge to a strong pointer)"
+    if q.round in FACT_ROUNDS and len(q.facts) < 3:
+        yield "warning", f"{q.id}: has {len(q.facts)} scenario facts (at least 3 in {q.round})"
+    if q.round in DESIGN_ROUNDS:
+        unphased = [p.id for p in q.rubric if p.phase is None]
+        if unphased:
+            yield "warning", f"{q.id}: design rubric points without a phase: {', '.join(unphased)}"
+
+
+def _show(claim: Sequence[Sequence[str]]) -> str:
+    return " + ".join("/".join(group) for group in claim)
 
 
 def _drop_duplicates(questions: Sequence[Question], files: Sequence[Path]) -> tuple[list[Question], list[Problem]]:

@@ -1,0 +1,154 @@
+"""Claims in text: does a sentence assert a group of terms together, not negated, not contrasted?
+
+A claim is a tuple of term groups; a sentence asserts it when every group has a term in
+the same clause run (no "whereas", "but", ";" between them), the smallest window holding
+one term of each group is not negated, and no term used is the object of a contrast
+("rather than L2", "unlike L2", "not L2"). Pure text logic: no model, no corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+Claim = Sequence[Sequence[str]]
+
+# Words that flip what follows them inside a clause.
+_NEGATION = re.compile(
+    r"(?<![a-z0-9])(not|no|never|none|nothing|neither|nor|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|"
+    r"wasn't|weren't|shouldn't|wouldn't|couldn't|hasn't|haven't|hadn't|false|untrue|myth|incorrectly)(?![a-z0-9])"
+    r"|n't(?![a-z0-9])"
+)
+# A term right after one of these is what the sentence sets aside, not what it asserts.
+_CONTRAST = re.compile(
+    r"(?:rather than|instead of|unlike|as opposed to|compared to|compared with|versus|vs\.?|than|not|nor|except|"
+    r"other than|beyond|apart from)\s+(?:the\s+|a\s+|an\s+|plain\s+|just\s+|only\s+)?$"
+)
+# Hard clause boundaries: a claim's terms never span them.
+_BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|:|\(|\)|—| - ")
+# A pre-window for negation stops at these (so "Because we do not want leakage, we split by time" holds).
+_SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\bbecause\b|\bso\b|\bwhich\b|\bthat is\b")
+NEGATION_LOOKBACK_WORDS = 5
+MAX_SPAN_CHARS = 220  # about 35 words: farther apart, the terms are not one claim
+
+
+@lru_cache(maxsize=8192)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Whole words, case-insensitive, separators optional, simple inflections on the last word."""
+    words = [re.escape(w) for w in re.split(r"[\s\-_/]+", term.lower()) if w]
+    body = r"[\s\-_/]*".join(words)
+    return re.compile(rf"(?<![a-z0-9]){body}(s|es|ed|ing|d)?(?![a-z0-9])")
+
+
+def matched_terms(terms: Sequence[str], text: str) -> list[str]:
+    """Terms that occur in `text` as whole words."""
+    lowered = text.lower()
+    return [t for t in terms if term_pattern(t).search(lowered)]
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """Where a claim is asserted: the char window in the sentence and the terms used."""
+
+    start: int
+    end: int
+    terms: tuple[str, ...]
+
+    @property
+    def width(self) -> int:
+        return self.end - self.start
+
+
+def _clauses(lowered: str) -> list[tuple[int, int]]:
+    bounds = [0]
+    for m in _BOUNDARY.finditer(lowered):
+        bounds.extend((m.start(), m.end()))
+    bounds.append(len(lowered))
+    return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
+
+
+def _occurrences(group: Sequence[str], lowered: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    out = []
+    for term in group:
+        for m in term_pattern(term).finditer(lowered, lo, hi):
+            if not _CONTRAST.search(lowered[max(lo, m.start() - 24) : m.start()]):
+                out.append((m.start(), m.end(), term))
+    return out
+
+
+def _negations(lowered: str, start: int, end: int, used: Sequence[tuple[int, int]]) -> int:
+    """Negation cues in the window and just before it, outside the terms used, up to a soft boundary."""
+    before = lowered[:start]
+    cut = max((m.end() for m in _SOFT_BOUNDARY.finditer(before)), default=0)
+    words = list(re.finditer(r"\S+", before[cut:]))
+    lo = cut + words[-NEGATION_LOOKBACK_WORDS].start() if len(words) >= NEGATION_LOOKBACK_WORDS else cut
+    count = 0
+    for m in _NEGATION.finditer(lowered, lo, end):
+        if any(s <= m.start() < e for s, e in used):
+            continue
+        if re.search(r",\s*$", lowered[max(0, m.start() - 3) : m.start()]):
+            continue  # "L1, not L2, gives ..." sets L2 aside; it does not negate the sentence
+        count += 1
+    return count
+
+
+def assertion(claim: Claim, sentence: str) -> Assertion | None:
+    """The tightest non-negated window in which `sentence` asserts `claim`, or None."""
+    if not claim:
+        return None
+    lowered = sentence.lower()
+    best: Assertion | None = None
+    for lo, hi in _clauses(lowered):
+        found = [_occurrences(group, lowered, lo, hi) for group in claim]
+        if not all(found):
+            continue
+        window = _tightest(found)
+        if window is None:
+            continue
+        start, end, used = window
+        if _negations(lowered, start, end, [(s, e) for s, e, _ in used]) % 2:
+            continue
+        candidate = Assertion(start, end, tuple(t for _, _, t in used))
+        if best is None or candidate.width < best.width:
+            best = candidate
+    return best
+
+
+def _tightest(found: list[list[tuple[int, int, str]]]) -> tuple[int, int, list[tuple[int, int, str]]] | None:
+    """The smallest window with one occurrence per group, distinct occurrences (groups are few: brute force)."""
+    best: tuple[int, int, list[tuple[int, int, str]]] | None = None
+    for anchor in (occ for group in found for occ in group):
+        chosen = [min(group, key=lambda o: abs(o[0] - anchor[0])) for group in found]
+        if len({(o[0], o[1]) for o in chosen}) < len(chosen):
+            continue  # one word cannot stand for two groups
+        start = min(o[0] for o in chosen)
+        end = max(o[1] for o in chosen)
+        if best is None or end - start < best[1] - best[0]:
+            best = (start, end, chosen)
+    if best is not None and best[1] - best[0] > MAX_SPAN_CHARS:
+        return None
+    return best
+
+
+def split_sentences(text: str, max_words: int = 40) -> list[str]:
+    """Sentences (and bullet lines); very long ones are cut into windows so each stays matchable."""
+    pieces = re.split(r"(?<=[.!?;])\s+|\n+", text)
+    out: list[str] = []
+    for piece in (p.strip(" -*\t") for p in pieces):
+        words = piece.split()
+        if not words:
+            continue
+        for start in range(0, len(words), max_words):
+            out.append(" ".join(words[start : start + max_words]))
+    return out
+
+
+def asserts(claim: Claim, sentence: str) -> bool:
+    return assertion(claim, sentence) is not None
+
+
+def negated(sentence: str) -> bool:
+    """Whether a sentence carries any negation cue at all (used to withhold meaning-only credit)."""
+    return bool(_NEGATION.search(sentence.lower()))
