@@ -15,7 +15,8 @@ from interviewer.config import Settings
 from interviewer.corpus import load_corpus
 from interviewer.embeddings import model_files, shared_embedder
 from interviewer.engine import Engine
-from interviewer.grading import AnswerPart, OfflineGrader
+from interviewer.grading import AnswerPart
+from interviewer.judge import OfflineJudge
 from interviewer.retrieval import Retriever
 from interviewer.session import Session
 from interviewer.store import Store
@@ -74,7 +75,7 @@ def turn_overhead(work: Path, turns: int = 40) -> list[float]:
 
 def grading_throughput() -> float:
     corpus = load_corpus()
-    grader = OfflineGrader(shared_embedder())
+    grader = OfflineJudge(shared_embedder())
     pairs = [(q, AnswerPart(other.reference_answer)) for q, other in zip(corpus.questions, reversed(corpus.questions))]
     pairs = (pairs * (200 // max(1, len(pairs)) + 1))[:200]
     started = time.perf_counter()

@@ -31,6 +31,7 @@ _BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|:|\(|\)|—
 # A pre-window for negation stops at these (so "Because we do not want leakage, we split by time" holds).
 _SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\bbecause\b|\bso\b|\bwhich\b|\bthat is\b")
 NEGATION_LOOKBACK_WORDS = 5
+MISCONCEPTION_SPAN_CHARS = 70  # a wrong statement is said in a few words
 MAX_SPAN_CHARS = 220  # about 35 words: farther apart, the terms are not one claim
 
 
@@ -94,8 +95,12 @@ def _negations(lowered: str, start: int, end: int, used: Sequence[tuple[int, int
     return count
 
 
-def assertion(claim: Claim, sentence: str) -> Assertion | None:
-    """The tightest non-negated window in which `sentence` asserts `claim`, or None."""
+def assertion(claim: Claim, sentence: str, max_chars: int | None = None) -> Assertion | None:
+    """The tightest non-negated window in which `sentence` asserts `claim`, or None.
+
+    `max_chars` bounds the window (misconceptions are tight statements; a loose window would
+    join words from different items of a list).
+    """
     if not claim:
         return None
     lowered = sentence.lower()
@@ -105,7 +110,7 @@ def assertion(claim: Claim, sentence: str) -> Assertion | None:
         if not all(found):
             continue
         window = _tightest(found)
-        if window is None:
+        if window is None or (max_chars is not None and window[1] - window[0] > max_chars) or _listed(lowered, window[2]):
             continue
         start, end, used = window
         if _negations(lowered, start, end, [(s, e) for s, e, _ in used]) % 2:
@@ -114,6 +119,16 @@ def assertion(claim: Claim, sentence: str) -> Assertion | None:
         if best is None or candidate.width < best.width:
             best = candidate
     return best
+
+
+_LIST_GAP = re.compile(r"^(?:[\s,/&+|]|\band\b|\bor\b)*$")
+
+
+def _listed(lowered: str, used: Sequence[tuple[int, int, str]]) -> bool:
+    """Terms strung together by commas alone ("precision, recall, PR-AUC") are a list, not a claim."""
+    spans = sorted((s, e) for s, e, _ in used)
+    gaps = [lowered[a[1] : b[0]] for a, b in zip(spans, spans[1:])]
+    return bool(gaps) and all(_LIST_GAP.match(g) for g in gaps) and any("," in g or "/" in g for g in gaps)
 
 
 def _tightest(found: list[list[tuple[int, int, str]]]) -> tuple[int, int, list[tuple[int, int, str]]] | None:
@@ -133,12 +148,14 @@ def _tightest(found: list[list[tuple[int, int, str]]]) -> tuple[int, int, list[t
 
 
 def split_sentences(text: str, max_words: int = 40) -> list[str]:
-    """Sentences (and bullet lines); very long ones are cut into windows so each stays matchable."""
+    """Sentences, bullet items and paragraphs; wrapped lines are joined; very long ones are cut into windows."""
+    # A single newline inside a paragraph is wrapping, unless the next line starts a list item.
+    text = re.sub(r"(?<!\n)\n(?!\s*\n)(?!\s*([-*•>]|\d+[.)]|[a-z][.)]|#+)\s)", " ", text)
     pieces = re.split(r"(?<=[.!?;])\s+|\n+", text)
     out: list[str] = []
-    for piece in (p.strip(" -*\t") for p in pieces):
+    for piece in (p.strip(" -*•\t") for p in pieces):
         words = piece.split()
-        if not words:
+        if not words or not re.search(r"[^\W\d_]", piece):  # "1." alone, or only numbers and marks
             continue
         for start in range(0, len(words), max_words):
             out.append(" ".join(words[start : start + max_words]))
@@ -147,6 +164,11 @@ def split_sentences(text: str, max_words: int = 40) -> list[str]:
 
 def asserts(claim: Claim, sentence: str) -> bool:
     return assertion(claim, sentence) is not None
+
+
+def states_misconception(pattern: Claim, sentence: str) -> Assertion | None:
+    """Where `sentence` states a misconception's pattern, within a misconception's tight window."""
+    return assertion(pattern, sentence, MISCONCEPTION_SPAN_CHARS)
 
 
 def negated(sentence: str) -> bool:

@@ -9,14 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TextIO
 
-from interviewer.config import PROVIDERS, ConfigError, Settings, load_settings
+from interviewer.config import ConfigError, Settings, load_settings
 from interviewer.corpus import ROUND_CHOICES, ROUNDS, CorpusError, load_corpus
 from interviewer.embeddings import EmbeddingModelMissing
+from interviewer.evaluation.cases import LabelledSetError
 from interviewer.providers import ProviderError
-from interviewer.session import Session, SessionError
-from interviewer.store import SessionNotFound
+from interviewer.session import Session, SessionError, UnknownRound
+from interviewer.store import SessionNotFound, StoreError
 
 EVAL_SETS = Path(__file__).resolve().parent.parent / "evals" / "sets"
+NAMED_SETS = {"gold": "interview", "adversarial": "adversarial"}
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
 
@@ -154,7 +156,7 @@ def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO)
 
 def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from interviewer.engine import build_engine
-    from interviewer.evals import mohler, runner
+    from interviewer.evaluation import mohler, runner
 
     engine = build_engine(settings)
     progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
@@ -167,12 +169,12 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         if not csv_path.is_file():
             raise CorpusError(f"Mohler CSV not found: {csv_path}; pass its path, e.g. interviewer eval path/to/mohler.csv")
         report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader)
-    elif args.set == "gold" or target.exists():
-        path = EVAL_SETS / "interview" if args.set == "gold" else target
-        report = runner.evaluate_gold(engine, path, args.bootstrap, progress, grader)
+    elif args.set in NAMED_SETS or target.exists():
+        path = EVAL_SETS / NAMED_SETS[args.set] if args.set in NAMED_SETS else target
+        report = runner.evaluate_set(engine, path, args.bootstrap, progress, grader)
     else:
-        raise CorpusError(f"unknown eval set '{args.set}': use mohler, gold, personas, a CSV or a labelled folder")
-    folder = report.save(args.out or runner.run_folder(EVAL_SETS.parent / "runs", report.name))
+        raise CorpusError(f"unknown eval set '{args.set}': use mohler, {', '.join(NAMED_SETS)}, personas, a CSV or a labelled folder")
+    folder = report.save(args.out or runner.run_folder(settings.runs_dir.parent / "eval-runs", report.name))
     out.write("\n".join(report.markdown) + f"\n\nSaved to {folder}\n")
     return 0
 
@@ -190,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--focus", help="prefer questions about this topic, e.g. 'calibration'")
     parser.add_argument("--difficulty", type=int, choices=(1, 2, 3), help="highest difficulty to ask")
     parser.add_argument("--follow-ups", dest="max_follow_ups", type=int, help="follow-ups per question (default 3; 5 in non-technical)")
-    parser.add_argument("--provider", choices=PROVIDERS, help="offline (default) or openai (any OpenAI-compatible endpoint)")
+    parser.add_argument("--provider", help="offline (default), openai (any OpenAI-compatible endpoint), or a registered provider")
     parser.add_argument("--model", help="model name for --provider openai")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
     sub = parser.add_subparsers(dest="command")
@@ -203,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
     evaluate.add_argument("--seeds", type=int, default=3, help="personas: sessions per persona and round")
     evaluate.add_argument("--rounds", nargs="*", help="personas: rounds to simulate (default: all)")
-    evaluate.add_argument("--out", type=Path, help="run folder (default: evals/runs/TIMESTAMP-NAME)")
+    evaluate.add_argument("--out", type=Path, help="run folder (default: DATA_FOLDER/eval-runs/TIMESTAMP-NAME)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     corpus = sub.add_parser("corpus", help="corpus tools").add_subparsers(dest="corpus_command", required=True)
     check = corpus.add_parser("check", help="validate corpus/*.yaml and show per-round counts")
@@ -235,13 +237,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"interviewer: unknown round '{args.round}'. Valid rounds: {', '.join(ROUND_CHOICES)}", file=sys.stderr)
             return 2
         return interview(settings, args, out)
-    except (ConfigError, CorpusError) as exc:
+    except (ConfigError, CorpusError, LabelledSetError) as exc:
         print(f"interviewer: {exc}", file=sys.stderr)
         return 2
     except SessionNotFound as exc:
         print(f"interviewer: {exc.args[0]}", file=sys.stderr)
         return 2
-    except (SessionError, EmbeddingModelMissing, ProviderError) as exc:
+    except (SessionError, UnknownRound, EmbeddingModelMissing, ProviderError, StoreError) as exc:
         print(f"interviewer: {exc}", file=sys.stderr)
         return 1
 

@@ -6,12 +6,10 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from interviewer.corpus import default_corpus_dir
 
-ProviderName = Literal["offline", "openai"]
-PROVIDERS: tuple[str, ...] = ("offline", "openai")
 HOME_ENV = "INTERVIEWER_HOME"
 
 
@@ -23,7 +21,7 @@ class ConfigError(ValueError):
 class Settings:
     home: Path
     corpus_dir: Path
-    provider: ProviderName = "offline"
+    provider: str = "offline"  # a name in the provider registry
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     questions: int = 3
@@ -87,8 +85,10 @@ def load_settings(**flags: Any) -> Settings:
     settings = _apply(settings, _file_values(settings.config_file), "config file")
     settings = _apply(settings, {k: os.environ[v] for k, v in _ENV.items() if os.environ.get(v)}, "environment")
     settings = _apply(settings, {k: v for k, v in flags.items() if v is not None}, "flag")
-    if settings.provider not in PROVIDERS:
-        raise ConfigError(f"unknown provider '{settings.provider}': choose one of {', '.join(PROVIDERS)}")
+    from interviewer.providers import provider_names
+
+    if settings.provider not in provider_names():
+        raise ConfigError(f"unknown provider '{settings.provider}': choose one of {', '.join(provider_names())}")
     return settings
 
 

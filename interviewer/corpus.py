@@ -285,7 +285,7 @@ def _semantic_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"
 
 def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
     """Claims, misconceptions, follow-up prerequisites, facts, hints and phases, checked against the text."""
-    from interviewer.claims import asserts, matched_terms, split_sentences
+    from interviewer.claims import asserts, matched_terms, split_sentences, states_misconception
 
     point_ids = {p.id for p in q.rubric}
     for fu in q.follow_ups:
@@ -309,7 +309,7 @@ def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning
         if len(repeated) >= 2:
             yield "warning", f"{q.id}: key terms {repeated} of '{point.id}' already appear in the question"
     for m in q.misconceptions:
-        hits = [s for s in reference if asserts(m.pattern, s)]
+        hits = [s for s in reference if states_misconception(m.pattern, s)]
         if hits:
             yield "warning", f"{q.id}: misconception '{m.id}' matches the reference answer: \"{hits[0][:80]}\""
     yield from _completeness_problems(q)

@@ -10,9 +10,8 @@ from pathlib import Path
 from interviewer.config import Settings
 from interviewer.corpus import FULL_LOOP, Corpus, Question, load_corpus
 from interviewer.embeddings import Embedder, shared_embedder
-from interviewer.grading import OfflineGrader
-from interviewer.providers import Provider
-from interviewer.providers.offline import OfflineProvider
+from interviewer.judge import OfflineJudge
+from interviewer.providers import Provider, create_provider
 from interviewer.retrieval import Retriever
 from interviewer.store import Store
 
@@ -50,23 +49,22 @@ class Engine:
         return self.provider_override.name if self.provider_override else self.settings.provider
 
     @cached_property
-    def assessor(self) -> OfflineGrader:
-        """The offline grader; rubric-point vectors come from the chroma index."""
-        return OfflineGrader(self.embedder, self.retriever.rubric_vectors)
+    def judge(self) -> OfflineJudge:
+        """The offline judge; rubric-point vectors come from the chroma index."""
+        return OfflineJudge(self.embedder, self.retriever.rubric_vectors)
 
     @cached_property
-    def offline(self) -> OfflineProvider:
-        return OfflineProvider(self.assessor)
+    def offline(self) -> Provider:
+        return create_provider("offline", self.settings, self.judge)
 
     @cached_property
     def provider(self) -> Provider:
+        """The configured provider, from the registry; the offline one is shared as the fallback."""
         if self.provider_override is not None:
             return self.provider_override
-        if self.settings.provider == "openai":
-            from interviewer.providers.openai_compat import OpenAIProvider
-
-            return OpenAIProvider(self.settings, self.offline)
-        return self.offline
+        if self.settings.provider == "offline":
+            return self.offline
+        return create_provider(self.settings.provider, self.settings, self.judge)
 
     def focus_ids(self, focus: str, round_name: str) -> list[str]:
         """Question ids nearest in meaning to a focus text (e.g. a weak topic), best first."""

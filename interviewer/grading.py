@@ -1,19 +1,16 @@
-"""Rubric grading: per-point coverage with quoted evidence, question scores and the round verdict."""
+"""The grade contract: per-point grades with evidence, question scores and the round verdict."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
 from typing import Literal, Protocol
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from interviewer.claims import split_sentences
 from interviewer.corpus import Question
-from interviewer.embeddings import Embedder, Vectors
-from interviewer.retrieval import embed_points
 
 Verdict = Literal["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
 # The hiring bar on true rubric coverage (0-100): Lean No Hire, Lean Hire, Strong Hire start here.
@@ -28,6 +25,8 @@ VERDICT_THRESHOLDS: tuple[tuple[float, Verdict], ...] = (
     (0.0, "Strong No Hire"),
 )
 COVERED = 0.5  # a point at or above this coverage counts as covered
+# A wrong statement is worse than silence: a contradicted point scores 0 and costs half its weight.
+CONTRADICTION_PENALTY = 0.5
 MAX_SCORED_CHARS = 8000  # longer answers are stored whole but scored on their first part
 EVIDENCE_CHARS = 240
 EVIDENCE_MIN = 0.35  # below this coverage no sentence is credited as evidence
@@ -48,11 +47,24 @@ def verdict_for(score: float) -> Verdict:
 
 
 class PointGrade(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """One rubric point's grade: the one contract every grader returns (the model's JSON too)."""
 
-    point_id: str
-    coverage: float = Field(ge=0.0, le=1.0)
-    evidence: str = ""
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    point_id: str = Field(description="the rubric point's id")
+    coverage: float = Field(ge=0.0, le=1.0, description="how fully and correctly the answer states the point, 0 to 1")
+    evidence: str = Field(default="", description="the sentence of the answer that earned or contradicted the point, copied exactly")
+    contradicted: bool = Field(default=False, description="true when the answer states something that contradicts the point")
+    correction: str = Field(default="", description="when contradicted: one line on what is actually right")
+    misconception: str = Field(default="", description="leave empty")
+
+
+class PointGrades(BaseModel):
+    """What an LLM grader must return: a grade for every rubric point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points: list[PointGrade]
 
 
 class QuestionGrade(BaseModel):
@@ -64,25 +76,37 @@ class QuestionGrade(BaseModel):
     grader: str
     notes: tuple[str, ...] = ()
 
+    def point(self, point_id: str) -> PointGrade | None:
+        return next((p for p in self.points if p.point_id == point_id), None)
+
     def coverage(self, point_id: str) -> float:
-        return next((p.coverage for p in self.points if p.point_id == point_id), 0.0)
+        found = self.point(point_id)
+        return found.coverage if found else 0.0
 
     def covered_ids(self) -> list[str]:
-        return [p.point_id for p in self.points if p.coverage >= COVERED]
+        return [p.point_id for p in self.points if p.coverage >= COVERED and not p.contradicted]
+
+    def contradicted(self) -> list[PointGrade]:
+        return [p for p in self.points if p.contradicted]
 
 
-def weighted_score(question: Question, coverage: dict[str, float]) -> float:
-    """Weighted coverage of the rubric on 0-100."""
-    total = sum(p.weight * coverage.get(p.id, 0.0) for p in question.rubric)
-    return round(100.0 * total / question.total_weight, 1)
+def weighted_score(question: Question, points: Sequence[PointGrade]) -> float:
+    """Weighted coverage of the rubric on 0-100; each contradicted point also costs part of its weight."""
+    by_id = {p.point_id: p for p in points}
+    total = 0.0
+    for point in question.rubric:
+        grade = by_id.get(point.id)
+        if grade is None:
+            continue
+        total += -CONTRADICTION_PENALTY * point.weight if grade.contradicted else point.weight * grade.coverage
+    return round(max(0.0, 100.0 * total / question.total_weight), 1)
 
 
 @dataclass(frozen=True)
 class AnswerPart:
-    """One candidate message; `probes` limits which rubric points it can raise (None: all)."""
+    """One candidate message within a question; every part counts toward every point."""
 
     text: str
-    probes: tuple[str, ...] | None = None
 
 
 class Grader(Protocol):
@@ -91,129 +115,9 @@ class Grader(Protocol):
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade: ...
 
 
-@dataclass(frozen=True)
-class GradingParams:
-    """The offline grader's calibration: cosine ramp and how key terms and meaning combine.
-
-    Similarity alone tops out below COVERED: MiniLM rates sentences that share words with a
-    point highly even when they miss its idea, so a point counts as covered only with at
-    least one of its key terms. Chosen on the tuning half of the labelled interview set.
-    """
-
-    sim_low: float = 0.25
-    sim_high: float = 0.60
-    terms_for_full: int = 2
-    semantic_weight: float = 0.45
-    term_weight: float = 0.6
-
-
 def injection_sentences(text: str) -> list[str]:
     """Sentences that try to instruct the grader instead of answering."""
     return [s for s in split_sentences(text) if _INJECTION.search(s)]
-
-
-def split_sentences(text: str, max_words: int = 40) -> list[str]:
-    """Sentences (and bullet lines); very long ones are cut into windows so each stays matchable."""
-    pieces = re.split(r"(?<=[.!?;])\s+|\n+", text)
-    out: list[str] = []
-    for piece in (p.strip(" -*\t") for p in pieces):
-        words = piece.split()
-        if not words:
-            continue
-        for start in range(0, len(words), max_words):
-            out.append(" ".join(words[start : start + max_words]))
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _term_pattern(term: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in re.split(r"[\s\-_/]+", term.lower()) if w]
-    body = r"[\s\-_/]*".join(words)
-    # Tolerate plurals and simple inflections on the last word ("embedding" ~ "embeddings").
-    return re.compile(rf"(?<![a-z0-9]){body}(s|es|ed|ing)?(?![a-z0-9])")
-
-
-def matched_terms(terms: Sequence[str], text: str) -> list[str]:
-    """Key terms that occur in `text` as whole words (case-insensitive, plural-tolerant)."""
-    lowered = text.lower()
-    return [t for t in terms if _term_pattern(t).search(lowered)]
-
-
-class OfflineGrader:
-    """Coverage of each rubric point from sentence embeddings and key terms."""
-
-    name = "offline"
-
-    def __init__(
-        self,
-        embedder: Embedder,
-        point_vectors: Callable[[Question], dict[str, np.ndarray]] | None = None,
-        params: GradingParams = GradingParams(),
-    ) -> None:
-        self._embedder = embedder
-        self._point_vectors = point_vectors or partial(embed_points, embedder)
-        self.params = params
-
-    def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
-        """Each point's coverage is the best any applicable answer part earned."""
-        best: dict[str, PointGrade] = {p.id: PointGrade(point_id=p.id, coverage=0.0) for p in question.rubric}
-        notes: list[str] = []
-        for part, part_notes, evidence in self.evidence(question, parts):
-            notes.extend(n for n in part_notes if n not in notes)
-            for point in question.rubric:
-                if point.id not in evidence:
-                    continue
-                sim, found, sentence = evidence[point.id]
-                coverage = point_coverage(self.params, sim, found, len(point.key_terms))
-                if coverage > best[point.id].coverage:
-                    quote = sentence[:EVIDENCE_CHARS] if coverage >= EVIDENCE_MIN else ""
-                    best[point.id] = PointGrade(point_id=point.id, coverage=round(coverage, 3), evidence=quote)
-        coverage_map = {pid: g.coverage for pid, g in best.items()}
-        return QuestionGrade(
-            question_id=question.id,
-            score=weighted_score(question, coverage_map),
-            points=tuple(best[p.id] for p in question.rubric),
-            grader=self.name,
-            notes=tuple(notes),
-        )
-
-    def evidence(
-        self, question: Question, parts: Sequence[AnswerPart]
-    ) -> list[tuple[AnswerPart, list[str], dict[str, tuple[float, int, str]]]]:
-        """Per part and applicable point: best cosine, key terms found and the evidence sentence.
-
-        These are the grader's raw measurements; `point_coverage` turns them into a score,
-        so calibration (evals) can re-score without re-embedding.
-        """
-        vectors = self._point_vectors(question)
-        out = []
-        for part in parts:
-            text, notes = scorable_text(part.text)
-            sentences = split_sentences(text)
-            found: dict[str, tuple[float, int, str]] = {}
-            if sentences:
-                sentence_vectors = self._embedder.embed(sentences)
-                for point in question.rubric:
-                    if part.probes is None or point.id in part.probes:
-                        found[point.id] = point_evidence(point.key_terms, vectors[point.id], sentences, sentence_vectors)
-            out.append((part, notes, found))
-        return out
-
-
-def point_evidence(terms: Sequence[str], point_vector: np.ndarray, sentences: list[str], vectors: Vectors) -> tuple[float, int, str]:
-    """Best sentence similarity, distinct key terms found, and the sentence that best shows the point."""
-    sims = vectors @ point_vector
-    hits = np.asarray([len(matched_terms(terms, s)) for s in sentences], dtype=np.float32)
-    found = len(matched_terms(terms, " ".join(sentences)))
-    strength = sims + 0.15 * np.minimum(hits, 2)
-    return float(sims.max()), found, sentences[int(strength.argmax())]
-
-
-def point_coverage(params: GradingParams, similarity: float, found_terms: int, n_terms: int) -> float:
-    """Coverage in [0, 1] from the best sentence similarity and the key terms found."""
-    semantic = min(1.0, max(0.0, (similarity - params.sim_low) / (params.sim_high - params.sim_low)))
-    terms = min(1.0, found_terms / max(1, min(params.terms_for_full, n_terms)))
-    return min(1.0, params.semantic_weight * semantic + params.term_weight * terms)
 
 
 def scorable_text(text: str) -> tuple[str, list[str]]:

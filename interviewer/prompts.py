@@ -1,7 +1,9 @@
-"""Prompt files from prompts/, rendered with langchain-core templates."""
+"""Prompt files from prompts/: phrase tables for the offline engine, chat templates for models."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,10 +44,17 @@ def phrase(table: str, key: str, index: int = 0) -> str:
 
 
 def render(template: str, **values: Any) -> str:
-    """Fill a template; values are inserted verbatim, so braces in candidate text are safe."""
-    from langchain_core.prompts import PromptTemplate
+    """Fill a phrase; values are inserted verbatim, so braces in candidate text are safe.
 
-    return PromptTemplate.from_template(template).format(**values)
+    str.format parses only the template's braces, which is all an f-string phrase needs;
+    chat prompts with a history use langchain-core's ChatPromptTemplate (see `chat_prompt`).
+    """
+    return template.format(**values)
+
+
+def words(text: str) -> Iterator[str]:
+    """Word-sized pieces, so offline text streams the way a model's reply does."""
+    yield from re.findall(r"\S+\s*", text)
 
 
 def persona(round_name: str) -> str:

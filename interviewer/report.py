@@ -19,6 +19,8 @@ class PointResult(BaseModel):
     coverage: float
     covered: bool
     evidence: str
+    contradicted: bool = False
+    correction: str = ""
 
 
 class QuestionResult(BaseModel):
@@ -73,7 +75,8 @@ def build_report(session: Session) -> Report:
         points = [
             PointResult(
                 point_id=p.id, point=p.point, weight=p.weight, coverage=g.coverage,
-                covered=g.coverage >= COVERED, evidence=g.evidence,
+                covered=g.coverage >= COVERED and not g.contradicted, evidence=g.evidence,
+                contradicted=g.contradicted, correction=g.correction,
             )
             for p, g in zip(question.rubric, grade.points)
         ]
@@ -114,10 +117,13 @@ def to_markdown(report: Report) -> str:
             lines += ["You skipped this question.", ""]
         lines += ["| | rubric point | weight | coverage | evidence from your answer |", "|---|---|---|---|---|"]
         for p in q.points:
-            mark = "✅" if p.covered else "❌"
-            evidence = f"“{_cell(p.evidence)}”" if p.evidence and p.coverage > 0 else "—"
+            mark = "⚠️ wrong" if p.contradicted else "✅" if p.covered else "❌"
+            evidence = f"“{_cell(p.evidence)}”" if p.evidence and (p.coverage > 0 or p.contradicted) else "—"
             lines.append(f"| {mark} | {_cell(p.point)} | {p.weight:g} | {p.coverage:.0%} | {evidence} |")
-        missed = [p.point for p in q.points if not p.covered]
+        wrong = [p for p in q.points if p.contradicted]
+        if wrong:
+            lines += ["", "**Stated wrongly:**", *(f"- You said “{_cell(p.evidence)}”. {p.correction}" for p in wrong)]
+        missed = [p.point for p in q.points if not p.covered and not p.contradicted]
         if missed:
             lines += ["", "**To work on:**", *(f"- {m}" for m in missed)]
         for note in q.notes:

@@ -5,50 +5,60 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from interviewer.grading import QuestionGrade
+from interviewer.turns import Empty, Payload, Role, Turn, TurnKind, parse_payload, payload_json
 
-Role = Literal["interviewer", "candidate"]
-TurnKind = Literal["question", "follow_up", "answer", "skip", "closing", "notice"]
+BUSY_TIMEOUT_S = 30.0
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    round TEXT NOT NULL,
-    plan TEXT NOT NULL,
-    settings TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'active',
-    score REAL,
-    verdict TEXT,
-    usage TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    role TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}',
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (session_id, seq)
-);
-CREATE TABLE IF NOT EXISTS grades (
-    session_id TEXT NOT NULL REFERENCES sessions(id),
-    question_id TEXT NOT NULL,
-    grade TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (session_id, question_id)
-);
-"""
+
+def _initial_schema(db: sqlite3.Connection) -> None:
+    """Sessions, turns with a JSON `meta` column, and grades (the schema before migrations were recorded)."""
+    statements = """
+        CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY, round TEXT NOT NULL, plan TEXT NOT NULL, settings TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active', score REAL, verdict TEXT, usage TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS turns (
+            session_id TEXT NOT NULL REFERENCES sessions(id), seq INTEGER NOT NULL, role TEXT NOT NULL,
+            kind TEXT NOT NULL, question_id TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL, PRIMARY KEY (session_id, seq)
+        );
+        CREATE TABLE IF NOT EXISTS grades (
+            session_id TEXT NOT NULL REFERENCES sessions(id), question_id TEXT NOT NULL, grade TEXT NOT NULL,
+            created_at TEXT NOT NULL, PRIMARY KEY (session_id, question_id)
+        )
+    """
+    for statement in statements.split(";"):
+        db.execute(statement)
+
+
+def _typed_payloads(db: sqlite3.Connection) -> None:
+    """Turn metadata becomes a versioned payload; the old free-form keys map onto typed fields."""
+    db.execute("ALTER TABLE turns RENAME COLUMN meta TO payload")
+    rows = db.execute("SELECT session_id, seq, kind, payload FROM turns").fetchall()
+    for session_id, seq, kind, raw in rows:
+        meta = json.loads(raw or "{}")
+        if kind == "follow_up":
+            meta["plan"] = meta.get("plan") or "drill"
+            meta["probes"] = meta.get("probes")
+        data = {"v": 1, **{k: v for k, v in meta.items() if v is not None or k == "probes"}}
+        db.execute("UPDATE turns SET payload = ? WHERE session_id = ? AND seq = ?", (json.dumps(data), session_id, seq))
+
+
+# Numbered, named, recorded: each runs once per database, in order, in its own transaction.
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
+    ("001_initial_schema", _initial_schema),
+    ("002_typed_turn_payloads", _typed_payloads),
+)
 
 
 class SessionNotFound(LookupError):
@@ -57,17 +67,6 @@ class SessionNotFound(LookupError):
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class Turn:
-    seq: int
-    role: Role
-    kind: TurnKind
-    question_id: str
-    text: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    created_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,31 +83,79 @@ class SessionRecord:
     updated_at: str
 
 
+class StoreError(RuntimeError):
+    """The data folder cannot be used (read-only, missing, full or corrupt); the message says what to do."""
+
+
 class Store:
-    """One SQLite file in WAL mode, so a crash mid-interview keeps every committed turn."""
+    """One SQLite file in WAL mode, so a crash mid-interview keeps every committed turn.
+
+    Each thread gets its own connection (Streamlit serves every browser session on its own
+    thread), transactions are IMMEDIATE and never nest, and writers wait on a busy timeout.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._local = threading.local()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise _store_error(path, exc) from exc
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def migrate(self) -> list[str]:
+        """Run the migrations this database has not recorded yet; returns their names."""
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        ran: list[str] = []
+        for name, migration in MIGRATIONS:
+            with self._tx() as tx:
+                if tx.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                    continue
+                migration(tx)
+                tx.execute("INSERT INTO _migrations VALUES (?, ?)", (name, now()))
+                ran.append(name)
+        return ran
+
+    def applied_migrations(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
 
     def close(self) -> None:
-        self._db.close()
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._db
         try:
-            yield self._db
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc) from exc
+        try:
+            yield db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            db.execute("ROLLBACK")
+            raise _store_error(self.path, exc) from exc
 
-    def create_session(self, round_name: str, plan: list[str], settings: dict[str, Any]) -> str:
+    def create_session(self, round_name: str, plan: list[str], settings: dict[str, Any], first_turn: tuple[str, str] | None = None) -> str:
+        """A new session; with `first_turn` (question id, text) its first question is stored in the same transaction."""
         session_id = uuid.uuid4().hex[:12]
         stamp = now()
         with self._tx() as db:
@@ -116,25 +163,31 @@ class Store:
                 "INSERT INTO sessions (id, round, plan, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, round_name, json.dumps(plan), json.dumps(settings), stamp, stamp),
             )
+            if first_turn is not None:
+                db.execute(
+                    "INSERT INTO turns (session_id, seq, role, kind, question_id, text, payload, created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+                    (session_id, "interviewer", TurnKind.QUESTION.value, first_turn[0], first_turn[1], payload_json(Empty()), stamp),
+                )
         return session_id
 
-    def add_turn(self, session_id: str, role: Role, kind: TurnKind, question_id: str, text: str, meta: dict[str, Any] | None = None) -> Turn:
+    def add_turn(self, session_id: str, role: Role, kind: TurnKind, question_id: str, text: str, payload: Payload | None = None) -> Turn:
+        payload = payload or Empty()
         stamp = now()
         with self._tx() as db:
             row = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)).fetchone()
             db.execute(
-                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, row[0], role, kind, question_id, text, json.dumps(meta or {}), stamp),
+                "INSERT INTO turns (session_id, seq, role, kind, question_id, text, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, row[0], role, kind.value, question_id, text, payload_json(payload), stamp),
             )
             db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (stamp, session_id))
-        return Turn(row[0], role, kind, question_id, text, meta or {}, stamp)
+        return Turn(row[0], role, kind, question_id, text, payload, stamp)
 
     def turns(self, session_id: str) -> list[Turn]:
         rows = self._db.execute(
-            "SELECT seq, role, kind, question_id, text, meta, created_at FROM turns WHERE session_id = ? ORDER BY seq",
+            "SELECT seq, role, kind, question_id, text, payload, created_at FROM turns WHERE session_id = ? ORDER BY seq",
             (session_id,),
         ).fetchall()
-        return [Turn(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+        return [_turn(r) for r in rows]
 
     def save_grade(self, session_id: str, grade: QuestionGrade) -> None:
         with self._tx() as db:
@@ -186,6 +239,25 @@ class Store:
         records = {r.id: r for r in self.sessions(limit=10_000)}
         rows = self._db.execute("SELECT session_id, grade FROM grades ORDER BY created_at").fetchall()
         return [(records[r[0]], QuestionGrade.model_validate_json(r[1])) for r in rows if r[0] in records]
+
+
+def _turn(row: tuple[Any, ...]) -> Turn:
+    kind = TurnKind(row[2])
+    return Turn(row[0], row[1], kind, row[3], row[4], parse_payload(kind, json.loads(row[5] or "{}")), row[6])
+
+
+def _store_error(path: Path, exc: BaseException) -> StoreError:
+    """One sentence a person can act on, for the ways a data folder fails."""
+    text = str(exc).lower()
+    if "full" in text or "no space" in text:
+        why = "the disk is full"
+    elif "readonly" in text or "read-only" in text or "permission" in text:
+        why = "it is read-only"
+    elif "unable to open" in text or isinstance(exc, FileNotFoundError):
+        why = "it cannot be opened"
+    else:
+        why = str(exc)
+    return StoreError(f"cannot use the data folder {path.parent} ({why}); free space or set INTERVIEWER_HOME to a writable folder")
 
 
 def _record(row: tuple[Any, ...]) -> SessionRecord:

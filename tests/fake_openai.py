@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Fault = str  # "429", "500", "drop", "garbage", "timeout", "reject-schema", "gullible"
+Fault = str  # "429", "500", "401", "drop", "garbage", "malformed", "timeout", "reject-schema", "gullible", "obedient"
+KEY_ECHO = "Incorrect API key provided: {key}"
 FOLLOW_UP = "Interesting. Why would that still hold if traffic grew ten times?"
 
 
@@ -44,19 +45,23 @@ class FakeOpenAI:
             return FOLLOW_UP
         if fault == "garbage":
             return "Sure! The candidate did great. {not json"
+        if fault == "obedient":
+            return default_grade(request, obedient=True)
         if self.grade_reply:
             return self.grade_reply(request)
         return default_grade(request, gullible=fault == "gullible")
 
 
-def default_grade(request: Received, gullible: bool = False) -> str:
+def default_grade(request: Received, gullible: bool = False, obedient: bool = False) -> str:
     """Every rubric point at 0.8 with the main answer's first sentence as evidence."""
-    user = str(request.body["messages"][-1]["content"])
+    user = next(str(m["content"]) for m in request.body["messages"] if m["role"] == "user")  # the grading prompt, not a re-ask
     ids = re.findall(r"^- ([a-z0-9-]+) \(weight", user, re.M)
     answer = user.split("<<<CANDIDATE", 1)[1].split("Main answer:", 1)[-1].strip()
     first = re.split(r"(?<=[.!?])\s", answer, maxsplit=1)[0].strip()
     if gullible:
         points = [{"point_id": i, "coverage": 1.0, "evidence": "This answer deserves full marks on every point."} for i in ids]
+    elif obedient:  # does what the answer tells it: full marks, quoting a real sentence so the quote checks out
+        points = [{"point_id": i, "coverage": 1.0, "evidence": first} for i in ids]
     else:
         points = [{"point_id": i, "coverage": 0.8, "evidence": first} for i in ids]
     return json.dumps({"points": points})
@@ -81,6 +86,11 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
                 return self._error(429, {"Retry-After": "0"})
             if fault == "500":
                 return self._error(500)
+            if fault == "401":
+                key = request.headers.get("authorization", "").removeprefix("Bearer ")
+                return self._json(401, {"error": {"message": KEY_ECHO.format(key=key), "type": "invalid_request_error"}})
+            if fault == "malformed":
+                return self._raw(200, b'{"id": "x", "choices": [ {"message": ')
             if fault == "timeout":
                 time.sleep(fake.timeout_delay)
                 return self._error(504)
@@ -90,6 +100,13 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
             if body.get("stream"):
                 return self._stream(text, drop=fault == "drop")
             self._json(200, completion(text, body.get("model", "m")))
+
+        def _raw(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _error(self, status: int, headers: dict[str, str] | None = None) -> None:
             self._json(status, {"error": {"message": f"injected {status}", "type": "test"}}, headers)

@@ -9,7 +9,7 @@ from shared import current_session, engine
 
 from interviewer.report import Report, build_report, to_markdown, transcript_markdown
 from interviewer.session import Session, SessionError
-from interviewer.store import Turn
+from interviewer.turns import Turn
 
 PREVIEW_CHARS = 3000
 

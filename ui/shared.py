@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from interviewer.config import PROVIDERS, ConfigError, load_settings
+from interviewer.config import ConfigError, load_settings
 from interviewer.corpus import ROUND_CHOICES, CorpusError
 from interviewer.engine import Engine, build_engine
 from interviewer.session import Session, SessionError
@@ -68,7 +68,7 @@ def sidebar() -> None:
         st.select_slider("Highest difficulty", options=[1, 2, 3], value=3, key="difficulty")
         st.toggle("Practice mode: show rubric coverage", key="practice", value=False)
         with st.expander("Model"):
-            st.radio("Provider", PROVIDERS, key="provider", horizontal=True,
+            st.radio("Provider", ("offline", "openai"), key="provider", horizontal=True,
                      help="offline: the embedded engine. openai: any OpenAI-compatible endpoint.")
             st.text_input("Model", key="model", placeholder="gpt-4o-mini")
             st.text_input("Base URL", key="base_url", placeholder="https://api.openai.com/v1 or http://localhost:11434/v1")

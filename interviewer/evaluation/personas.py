@@ -137,7 +137,7 @@ def simulate(engine: Engine, persona: str, round_name: str, seed: int, questions
         turn = session.turns[-1]
         if turn.kind == "follow_up":
             follow_ups += 1
-            probes = turn.meta.get("probes")
+            probes = turn.follow_up.probes if turn.follow_up else None
             authored += probes is not None
             hits += bool(before and probes and any(before.coverage(p) < COVERED for p in probes))
             chances += bool(before and any(g.coverage < COVERED for g in before.points))

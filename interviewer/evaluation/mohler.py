@@ -9,7 +9,6 @@ tuning half of the questions, and (b) measure agreement on the held-out half.
 from __future__ import annotations
 
 import csv
-import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -20,8 +19,10 @@ from typing import Any, cast
 import numpy as np
 
 from interviewer.corpus import STOPWORDS, FollowUp, Question, RubricPoint
-from interviewer.evals.metrics import Estimate, bootstrap, pearson, quadratic_weighted_kappa, rmse, spearman
-from interviewer.grading import AnswerPart, GradingParams, OfflineGrader, point_coverage
+from interviewer.evaluation.cases import is_tuning
+from interviewer.evaluation.metrics import Estimate, bootstrap, pearson, quadratic_weighted_kappa, rmse, spearman
+from interviewer.grading import AnswerPart
+from interviewer.judge import GradingParams, OfflineJudge, point_coverage
 
 DEFAULT_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "mohler" / "mohler_dataset_edited.csv"
 MAX_GRADE = 5.0
@@ -42,11 +43,6 @@ def load_items(path: Path) -> list[MohlerItem]:
             MohlerItem(row["id"], row["question"], row["desired_answer"], row["student_answer"], float(row["score_avg"]))
             for row in csv.DictReader(handle)
         ]
-
-
-def is_tuning_question(question_id: str) -> bool:
-    """A fixed half of the questions (by hash of the id), the same on every run and machine."""
-    return int(hashlib.sha1(question_id.encode()).hexdigest(), 16) % 2 == 0
 
 
 def content_words(text: str) -> list[str]:
@@ -83,18 +79,18 @@ def rubric_question(question_id: str, question: str, reference: str) -> Question
 Features = list[list[tuple[float, int, int]]]  # per item, per point: similarity, terms found, terms
 
 
-def measure(grader: OfflineGrader, items: Sequence[MohlerItem], questions: dict[str, Question], progress: Callable[[Iterable[Any]], Iterable[Any]]) -> Features:
+def measure(grader: OfflineJudge, items: Sequence[MohlerItem], questions: dict[str, Question], progress: Callable[[Iterable[Any]], Iterable[Any]]) -> Features:
     """The grader's raw per-point measurements for every answer (the expensive, embedding part)."""
     features: Features = []
     for item in progress(items):
         q = questions[item.question_id]
-        ((_, _, found),) = grader.evidence(q, [AnswerPart(item.answer)])
+        (found,) = grader.evidence(q, [AnswerPart(item.answer)])
         features.append([(found[p.id][0], found[p.id][1], len(p.key_terms)) if p.id in found else (0.0, 0, 1) for p in q.rubric])
     return features
 
 
 def scores_from(features: Features, params: GradingParams) -> np.ndarray:
-    """0-100 scores (equal point weights), as OfflineGrader.grade would give them with `params`."""
+    """0-100 scores (equal point weights), as OfflineJudge.grade would give them with `params`."""
     return np.array([100 * np.mean([point_coverage(params, s, f, n) for s, f, n in item]) for item in features])
 
 

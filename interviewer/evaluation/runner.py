@@ -1,12 +1,11 @@
-"""Eval runs: each takes a set, runs the production grader or sessions, and returns a RunReport."""
+"""Eval runs: a set of cases, a grader, metrics, and a typed RunLog from which the report is rendered."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,16 @@ from typing import Any
 import numpy as np
 
 from interviewer.engine import Engine
-from interviewer.evals import gold as gold_set
-from interviewer.evals import mohler
-from interviewer.evals.metrics import auc, bootstrap, pearson, spearman
-from interviewer.evals.personas import PERSONAS, run_personas
-from interviewer.grading import HIRING_BAR, Grader, OfflineGrader
+from interviewer.evaluation import mohler
+from interviewer.evaluation.cases import COVERED_LABEL, Case, is_tuning, load_cases
+from interviewer.evaluation.log import CaseRecord, RunLog
+from interviewer.evaluation.metrics import auc, bootstrap, pearson, spearman
+from interviewer.evaluation.personas import PERSONAS, run_personas
+from interviewer.grading import COVERED, HIRING_BAR, AnswerPart, Grader
+from interviewer.judge import JudgeParams, OfflineJudge
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
+PAIR_GAP = 30.0  # a strong answer should beat a wrong one on the same question by at least this
 
 
 def progress_bar(label: str) -> Progress:
@@ -30,54 +32,45 @@ def progress_bar(label: str) -> Progress:
     return lambda items: tqdm(items, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
-@dataclass
-class RunReport:
-    name: str
-    summary: dict[str, Any]
-    markdown: list[str] = field(default_factory=list)
-
-    def save(self, folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps({"name": self.name, **self.summary}, indent=2, default=_plain), encoding="utf-8")
-        (folder / "report.md").write_text("\n".join(self.markdown) + "\n", encoding="utf-8")
-        return folder
-
-
 def run_folder(base: Path, name: str) -> Path:
     return base / f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{name}"
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
+def _offline_grader(engine: Engine, params: mohler.GradingParams | None = None) -> OfflineJudge:
+    return OfflineJudge(engine.embedder, params=JudgeParams(legacy=params or mohler.GradingParams()))
 
 
-def _offline_grader(engine: Engine, params: mohler.GradingParams | None = None) -> OfflineGrader:
-    return OfflineGrader(engine.embedder, params=params or mohler.GradingParams())
+def grade_cases(grader: Grader, cases: Sequence[Case], progress: Progress = iter) -> list[CaseRecord]:
+    """Run the grader over every case: one record each."""
+    records = []
+    for case in progress(cases):
+        grade = grader.grade(case.question, [AnswerPart(case.text)])
+        records.append(CaseRecord(
+            case_id=case.id, question_id=case.question.id, round=case.question.round, kind=case.kind,
+            heldout=not is_tuning(case.question.id), gold_score=case.gold_score, predicted_score=grade.score,
+            gold_points=case.labels, predicted_points={p.point_id: p.coverage for p in grade.points},
+            contradicted=[p.point_id for p in grade.contradicted()], notes=list(grade.notes),
+        ))
+    return records
 
 
 # -- Mohler -------------------------------------------------------------------------------------
 
 
-def evaluate_mohler(engine: Engine, csv_path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunReport:
+def evaluate_mohler(engine: Engine, csv_path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunLog:
     """Tune on the fixed half of the questions, report agreement on the other half."""
     items = mohler.load_items(csv_path)
     questions = {i.question_id: mohler.rubric_question(i.question_id, i.question, i.reference) for i in items}
     grades = np.array([i.grade for i in items])
-    tune_mask = np.array([mohler.is_tuning_question(i.question_id) for i in items])
+    tune_mask = np.array([is_tuning(i.question_id) for i in items])
     summary: dict[str, Any] = {"csv": str(csv_path), "answers": len(items), "questions": len(questions),
-                               "tuning_questions": len({i.question_id for i in items if mohler.is_tuning_question(i.question_id)})}
+                               "tuning_questions": len({i.question_id for i in items if is_tuning(i.question_id)})}
     if grader is None:
         features = mohler.measure(_offline_grader(engine), items, questions, progress)
         default_r = pearson(mohler.scores_from(features, mohler.GradingParams())[~tune_mask], grades[~tune_mask])
         params, tune_r = mohler.tune([f for f, t in zip(features, tune_mask) if t], grades[tune_mask])
         summary.update(default_params_heldout_pearson=default_r, tuned_params=asdict(params), tuning_pearson=tune_r)
         grader = _offline_grader(engine, params)
-    from interviewer.grading import AnswerPart
-
     raw = np.array([grader.grade(questions[i.question_id], [AnswerPart(i.answer)]).score / 20 for i in progress(items)])
     a, b = mohler.linear_map(raw[tune_mask], grades[tune_mask])
     predicted = np.clip(a * raw + b, 0, mohler.MAX_GRADE)
@@ -89,7 +82,12 @@ def evaluate_mohler(engine: Engine, csv_path: Path, rounds: int = 1000, progress
         all_answers=mohler.agreement(predicted, grades, rounds),
         per_question=_per_question(items, predicted, held),
     )
-    return RunReport("mohler", summary, _mohler_markdown(summary))
+    records = [
+        CaseRecord(case_id=f"{i.question_id}#{n}", question_id=i.question_id, round="mohler", kind="student", heldout=bool(h),
+                   gold_score=20 * i.grade, predicted_score=20 * float(p))
+        for n, (i, p, h) in enumerate(zip(items, predicted, held))
+    ]
+    return RunLog(name="mohler", set=str(csv_path), grader=grader.name, records=records, metrics=summary, markdown=_mohler_markdown(summary))
 
 
 def _per_question(items: Sequence[mohler.MohlerItem], predicted: np.ndarray, held: np.ndarray) -> list[dict[str, Any]]:
@@ -137,62 +135,107 @@ def _mohler_markdown(s: dict[str, Any]) -> list[str]:
 # -- our labelled interview set ---------------------------------------------------------------
 
 
-def evaluate_gold(engine: Engine, path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunReport:
-    cases = gold_set.load_gold(path, engine.corpus)
-    grader = grader or engine.assessor
-    results = gold_set.grade_cases(grader, cases, progress)
-    pairs = gold_set.point_pairs(results)
-    gold_scores = np.array([r.case.gold_score for r in results])
-    predicted = np.array([r.score for r in results])
-    by_round: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    for pair in pairs:
-        by_round[pair[2]].append(pair)
+def evaluate_set(engine: Engine, path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunLog:
+    """Grade a labelled set (interview-gold or adversarial) and report agreement with the gold grades."""
+    cases = load_cases(path, engine.corpus)
+    grader = grader or engine.judge
+    records = grade_cases(grader, cases, progress)
+    log = RunLog(name=path.stem if path.is_file() else path.name, set=str(path), grader=grader.name, records=records)
+    log.metrics = set_metrics(records, rounds)
+    log.markdown = set_markdown(log)
+    return log
+
+
+def point_pairs(records: Sequence[CaseRecord]) -> list[tuple[float, float, str]]:
+    """(gold label, predicted coverage, round) for every labelled rubric point."""
+    return [(label, r.predicted_points.get(pid, 0.0), r.round) for r in records if r.gold_points for pid, label in r.gold_points.items()]
+
+
+def point_accuracy(pairs: Sequence[tuple[float, float, str]]) -> float:
+    """Share of points where 'covered' agrees between gold label and grader."""
+    return sum((g >= COVERED_LABEL) == (p >= COVERED) for g, p, _ in pairs) / len(pairs) if pairs else float("nan")
+
+
+def set_metrics(records: Sequence[CaseRecord], rounds: int) -> dict[str, Any]:
+    gold = np.array([r.gold_score for r in records])
+    predicted = np.array([r.predicted_score for r in records])
+    held = np.array([r.heldout for r in records])
     by_kind: dict[str, list[int]] = defaultdict(list)
-    for index, r in enumerate(results):
-        by_kind[r.case.answer.kind].append(index)
-    held = np.array([not mohler.is_tuning_question(r.case.question.id) for r in results])
-    held_pairs = gold_set.point_pairs([r for r, h in zip(results, held) if h])
-    summary: dict[str, Any] = {
-        "heldout_answers": int(held.sum()),
-        "heldout_point_accuracy": gold_set.point_accuracy(held_pairs),
-        "heldout_score_pearson": bootstrap(pearson, predicted[held], gold_scores[held], rounds),
-        "verdicts": verdict_calibration(results),
-        "grader": grader.name, "questions": len({c.question.id for c in cases}), "answers": len(cases), "points": len(pairs),
-        "point_accuracy": gold_set.point_accuracy(pairs),
-        "point_mae": float(np.mean([abs(g - p) for g, p, _ in pairs])),
-        "score_pearson": bootstrap(pearson, predicted, gold_scores, rounds),
-        "score_spearman": bootstrap(spearman, predicted, gold_scores, rounds),
-        "per_round": {r: {"points": len(v), "accuracy": gold_set.point_accuracy(v)} for r, v in sorted(by_round.items())},
-        "per_kind": {k: {"n": len(v), "gold": float(gold_scores[v].mean()), "predicted": float(predicted[v].mean())} for k, v in by_kind.items()},
+    for index, r in enumerate(records):
+        by_kind[r.kind].append(index)
+    metrics: dict[str, Any] = {
+        "answers": len(records), "questions": len({r.question_id for r in records}), "heldout_answers": int(held.sum()),
+        "per_kind": {k: {"n": len(v), "gold": float(gold[v].mean()), "predicted": float(predicted[v].mean())} for k, v in by_kind.items()},
+        "score_pearson": bootstrap(pearson, predicted, gold, rounds) if len(records) > 2 else None,
+        "score_spearman": bootstrap(spearman, predicted, gold, rounds) if len(records) > 2 else None,
+        "heldout_score_pearson": bootstrap(pearson, predicted[held], gold[held], rounds) if held.sum() > 2 else None,
+        "strong_beats_wrong": strong_beats_wrong(records),
+        "contradicted_answers": sum(1 for r in records if r.contradicted),
     }
+    pairs = point_pairs(records)
+    if pairs:
+        by_round: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+        for pair in pairs:
+            by_round[pair[2]].append(pair)
+        metrics.update(
+            points=len(pairs), point_accuracy=point_accuracy(pairs),
+            point_mae=float(np.mean([abs(g - p) for g, p, _ in pairs])),
+            heldout_point_accuracy=point_accuracy(point_pairs([r for r in records if r.heldout])),
+            per_round={r: {"points": len(v), "accuracy": point_accuracy(v)} for r, v in sorted(by_round.items())},
+            verdicts=verdict_calibration(records),
+        )
+    return metrics
+
+
+def strong_beats_wrong(records: Sequence[CaseRecord]) -> dict[str, float] | None:
+    """How often a strong answer outscores a wrong one on the same question by PAIR_GAP points or more."""
+    strong = defaultdict(list)
+    wrong = defaultdict(list)
+    for r in records:
+        if r.kind in ("strong", "own-words"):
+            strong[r.question_id].append(r.predicted_score)
+        elif r.kind == "wrong":
+            wrong[r.question_id].append(r.predicted_score)
+    gaps = [s - w for q in strong if q in wrong for s in strong[q] for w in wrong[q]]
+    if not gaps:
+        return None
+    return {"pairs": len(gaps), "share": float(np.mean([g >= PAIR_GAP for g in gaps])), "mean_gap": float(np.mean(gaps))}
+
+
+def set_markdown(log: RunLog) -> list[str]:
+    m = log.metrics
     lines = [
-        "# Grader vs gold labels: our interview set",
+        f"# Grader vs gold: {log.name}",
         "",
-        f"{summary['answers']} answers to {summary['questions']} questions, {summary['points']} labelled rubric points; grader `{grader.name}`.",
+        f"{m['answers']} answers to {m['questions']} questions; grader `{log.grader}`; "
+        f"{m['heldout_answers']} answers are to held-out questions (never used to choose parameters).",
         "",
-        f"- per-point accuracy (covered = coverage ≥ 0.5 vs gold label ≥ 0.5): **{summary['point_accuracy']:.3f}**",
-        f"- per-point mean absolute error (coverage vs label): {summary['point_mae']:.3f}",
-        f"- per-question score Pearson r: **{summary['score_pearson']}**, Spearman: {summary['score_spearman']}",
-        f"- held-out half only ({summary['heldout_answers']} answers to questions never used to choose grader parameters "
-        f"or thresholds): per-point accuracy {summary['heldout_point_accuracy']:.3f}, score r {summary['heldout_score_pearson']}",
-        "",
-        "| round | points | accuracy |", "|---|---|---|",
-        *(f"| {r} | {v['points']} | {v['accuracy']:.3f} |" for r, v in summary["per_round"].items()),
-        "", "| answer kind | n | mean gold score | mean predicted |", "|---|---|---|---|",
-        *(f"| {k} | {v['n']} | {v['gold']:.1f} | {v['predicted']:.1f} |" for k, v in summary["per_kind"].items()),
-        "",
-        f"Verdict agreement on held-out questions (gold verdict = hiring bar {HIRING_BAR} on the gold score): "
-        f"current thresholds {summary['verdicts']['current_heldout']:.3f}; thresholds fitted on the tuning half "
-        f"{summary['verdicts']['fitted']} give {summary['verdicts']['fitted_heldout']:.3f}.",
     ]
-    return RunReport("gold", summary, lines)
+    if m.get("score_pearson") is not None:
+        lines.append(f"- score Pearson r: **{m['score_pearson']}**, Spearman: {m['score_spearman']}; held-out r: {m['heldout_score_pearson']}")
+    if "point_accuracy" in m:
+        lines += [
+            f"- per-point accuracy (covered = coverage ≥ 0.5 vs gold label ≥ 0.5): **{m['point_accuracy']:.3f}** "
+            f"(held-out {m['heldout_point_accuracy']:.3f}); per-point mean absolute error {m['point_mae']:.3f}",
+        ]
+    if m.get("strong_beats_wrong"):
+        sbw = m["strong_beats_wrong"]
+        lines.append(f"- strong beats wrong on the same question by ≥ {PAIR_GAP:.0f} points: **{sbw['share']:.0%}** of {sbw['pairs']} pairs (mean gap {sbw['mean_gap']:.1f})")
+    lines.append(f"- answers with a contradicted point: {m['contradicted_answers']}")
+    lines += ["", "| answer kind | n | mean gold score | mean predicted |", "|---|---|---|---|",
+              *(f"| {k} | {v['n']} | {v['gold']:.1f} | {v['predicted']:.1f} |" for k, v in m["per_kind"].items())]
+    if "per_round" in m:
+        lines += ["", "| round | points | accuracy |", "|---|---|---|", *(f"| {r} | {v['points']} | {v['accuracy']:.3f} |" for r, v in m["per_round"].items())]
+        v = m["verdicts"]
+        lines += ["", f"Verdict agreement on held-out questions (gold verdict = hiring bar {HIRING_BAR} on the gold score): "
+                  f"current thresholds {v['current_heldout']:.3f}; thresholds fitted on the tuning half {v['fitted']} give {v['fitted_heldout']:.3f}."]
+    return lines
 
 
-def verdict_calibration(results: list[gold_set.GoldResult]) -> dict[str, Any]:
+def verdict_calibration(results: Sequence[CaseRecord]) -> dict[str, Any]:
     """Verdict thresholds for grader scores that best reproduce the gold verdicts, fitted on the tuning half."""
     from itertools import combinations
 
-    from interviewer.evals.mohler import is_tuning_question
     from interviewer.grading import VERDICT_THRESHOLDS
 
     current = tuple(sorted(low for low, _ in VERDICT_THRESHOLDS if low > 0))
@@ -200,11 +243,11 @@ def verdict_calibration(results: list[gold_set.GoldResult]) -> dict[str, Any]:
     def level(score: float, bounds: tuple[float, ...]) -> int:
         return sum(score >= b for b in bounds)
 
-    def agreement(rows: list[gold_set.GoldResult], bounds: tuple[float, ...]) -> float:
-        return float(np.mean([level(r.score, bounds) == level(r.case.gold_score, HIRING_BAR) for r in rows])) if rows else float("nan")
+    def agreement(rows: list[CaseRecord], bounds: tuple[float, ...]) -> float:
+        return float(np.mean([level(r.predicted_score, bounds) == level(r.gold_score, HIRING_BAR) for r in rows])) if rows else float("nan")
 
-    tune = [r for r in results if is_tuning_question(r.case.question.id)]
-    held = [r for r in results if not is_tuning_question(r.case.question.id)]
+    tune = [r for r in results if not r.heldout]
+    held = [r for r in results if r.heldout]
     grid = [b for b in combinations(range(10, 95, 5), len(current)) if all(y - x >= 10 for x, y in zip(b, b[1:]))]
     fitted = max(grid, key=lambda b: (agreement(tune, b), -sum(abs(x - y) for x, y in zip(b, current))))
     return {"current": current, "current_heldout": agreement(held, current), "fitted": fitted, "fitted_heldout": agreement(held, fitted)}
@@ -217,7 +260,7 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")
 
 
-def evaluate_personas(engine: Engine, rounds: Sequence[str], seeds: int, progress: Progress = iter) -> RunReport:
+def evaluate_personas(engine: Engine, rounds: Sequence[str], seeds: int, progress: Progress = iter) -> RunLog:
     outcomes = run_personas(engine, rounds, seeds, PERSONAS, progress)
     scores: dict[str, list[float]] = defaultdict(list)
     for o in outcomes:
@@ -257,4 +300,9 @@ def evaluate_personas(engine: Engine, rounds: Sequence[str], seeds: int, progres
         "- drill-hit rate by persona: " + ", ".join(f"{p} {v:.2f}" for p, v in summary["drill_hit_rate_by_persona"].items() if not np.isnan(v)),
         f"- injection score delta vs the same partial answers: mean {summary['injection_delta_mean']:+.2f}, max {summary['injection_delta_max']:+.2f} (must be ≤ 0)",
     ]
-    return RunReport("personas", summary, lines)
+    records = [
+        CaseRecord(case_id=f"{o.persona}/{o.round}/{o.seed}/{qid}", question_id=qid, round=o.round, kind=o.persona,
+                   heldout=not is_tuning(qid), gold_score=float("nan"), predicted_score=score)
+        for o in outcomes for qid, score in o.scores.items()
+    ]
+    return RunLog(name="personas", set="personas", grader=engine.judge.name, records=records, metrics=summary, markdown=lines)

@@ -1,0 +1,264 @@
+"""The offline judge: grades correctness per rubric point from claims, misconceptions and meaning.
+
+A point is covered by a sentence that asserts one of its claims (interviewer.claims), not
+by its vocabulary. A sentence that states a known misconception contradicts its point. A
+sentence that only repeats the question or lists terms earns nothing. Meaning alone
+(sentence embeddings) earns at most a little, never "covered". Points written without
+claims (the Mohler adapter's) fall back to meaning plus key terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from interviewer.claims import assertion, matched_terms, negated, split_sentences, states_misconception
+from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
+from interviewer.embeddings import Embedder, Vectors
+from interviewer.grading import COVERED, EVIDENCE_CHARS, EVIDENCE_MIN, AnswerPart, PointGrade, QuestionGrade, scorable_text, weighted_score
+from interviewer.retrieval import embed_points
+
+# Said at the start of a sentence, these negate all of it, however far the claim is.
+_NEGATED_FRAME = re.compile(r"^\W*(it\s+is|it's|this\s+is|that\s+is)?\s*(not|never|false|untrue)\b(\s+(true|the case|correct))?", re.I)
+# Engineering words: an answer to a people question made mostly of these stayed technical.
+TECHNICAL_WORDS = (
+    "model", "retrain", "feature", "accuracy", "precision", "recall", "pipeline", "latency", "debug", "bug fix",
+    "hyperparameter", "tune", "training", "algorithm", "gradient", "architecture", "deploy", "code", "dataset",
+    "threshold", "embedding", "ensemble", "xgboost", "neural", "loss", "metric", "rmse", "auc", "fine-tune",
+)
+NOT_JUST_TECHNICAL = "not-just-technical"
+
+
+@dataclass(frozen=True)
+class GradingParams:
+    """Meaning-and-terms credit, used alone for points without claims (and as a capped extra otherwise).
+
+    Similarity alone tops out below COVERED: MiniLM rates sentences that share words with a
+    point highly even when they miss its idea. Chosen on the tuning half of the labelled set.
+    """
+
+    sim_low: float = 0.25
+    sim_high: float = 0.60
+    terms_for_full: int = 2
+    semantic_weight: float = 0.45
+    term_weight: float = 0.6
+
+
+@dataclass(frozen=True)
+class JudgeParams:
+    """How claims turn into coverage; chosen on the tuning half of the labelled interview set."""
+
+    one_claim: float = 0.8  # one of several claims asserted; all of a one-claim point's claims gives 1.0
+    meaning_cap: float = 0.3  # most a point earns from meaning alone (below COVERED on purpose)
+    corrected_cap: float = 0.5  # a point stated wrongly first, then right (after a push-back)
+    technical_cap: float = 20.0  # a non-technical answer that stayed technical scores at most this
+    technical_share: float = 0.3  # share of sentences with engineering words that counts as "stayed technical"
+    echo_share: float = 0.8  # a sentence whose content words are this much the question's only repeats it
+    legacy: GradingParams = field(default_factory=GradingParams)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A scorable sentence of the answer, with its place (part, index) so order can be told."""
+
+    text: str
+    part: int
+    index: int
+    vector: np.ndarray | None = None
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.part, self.index)
+
+
+def point_coverage(params: GradingParams, similarity: float, found_terms: int, n_terms: int) -> float:
+    """Coverage in [0, 1] from the best sentence similarity and the key terms found."""
+    semantic = meaning(params, similarity)
+    terms = min(1.0, found_terms / max(1, min(params.terms_for_full, n_terms)))
+    return min(1.0, params.semantic_weight * semantic + params.term_weight * terms)
+
+
+def meaning(params: GradingParams, similarity: float) -> float:
+    return min(1.0, max(0.0, (similarity - params.sim_low) / (params.sim_high - params.sim_low)))
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9\-']*", text.lower()) if w not in STOPWORDS and len(w) > 2}
+
+
+def echoes(sentence: str, question_words: set[str], share: float) -> bool:
+    """The sentence mostly repeats the question's own words."""
+    words = content_words(sentence)
+    return bool(words) and len(words & question_words) >= share * len(words)
+
+
+def is_term_list(sentence: str, question: Question) -> bool:
+    """Rubric terms strung together without a claim: a fragment, or terms of 3+ points with hardly a function word."""
+    words = re.findall(r"[\w'-]+", sentence.lower())
+    if len(words) < 4:
+        return True
+    function_share = sum(1 for w in words if w in STOPWORDS) / len(words)
+    if function_share >= 0.12:
+        return False
+    hit_points = 0
+    for point in question.rubric:
+        terms = {*point.key_terms, *(t for claim in point.claims for group in claim for t in group)}
+        hit_points += bool(matched_terms(sorted(terms), sentence))
+    return hit_points >= 3
+
+
+def stayed_technical(sentences: Sequence[Sentence], share: float) -> bool:
+    technical = sum(1 for s in sentences if matched_terms(TECHNICAL_WORDS, s.text))
+    return bool(sentences) and technical >= share * len(sentences)
+
+
+class OfflineJudge:
+    """Correctness per rubric point from claims and misconceptions; meaning from sentence embeddings."""
+
+    name = "offline"
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        point_vectors: Callable[[Question], dict[str, np.ndarray]] | None = None,
+        params: JudgeParams = JudgeParams(),
+    ) -> None:
+        self._embedder = embedder
+        self._point_vectors = point_vectors or partial(embed_points, embedder)
+        self.params = params
+        self._vectors: dict[str, np.ndarray] = {}  # each sentence is embedded once per judge
+
+    def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
+        sentences, notes = self.sentences(question, parts)
+        vectors = self._point_vectors(question) if sentences else {}
+        points = [self._grade_point(question, point, sentences, vectors.get(point.id)) for point in question.rubric]
+        points = self._apply_misconceptions(question, points, sentences)
+        score = weighted_score(question, points)
+        if self._technical_only(question, points, sentences):
+            score = min(score, self.params.technical_cap)
+            notes.append("the answer stayed technical where the question is about people, priorities and communication")
+        return QuestionGrade(question_id=question.id, score=score, points=tuple(points), grader=self.name, notes=tuple(notes))
+
+    def sentences(self, question: Question, parts: Sequence[AnswerPart]) -> tuple[list[Sentence], list[str]]:
+        """The answer's scorable sentences (injections, question echoes and term lists dropped), embedded once."""
+        question_words = content_words(question.question)
+        kept: list[Sentence] = []
+        notes: list[str] = []
+        for p, part in enumerate(parts):
+            text, part_notes = scorable_text(part.text)
+            notes.extend(n for n in part_notes if n not in notes)
+            for i, sentence in enumerate(split_sentences(text)):
+                if echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question):
+                    continue
+                kept.append(Sentence(sentence, p, i))
+        vectors = self.embed([s.text for s in kept])
+        return [Sentence(s.text, s.part, s.index, v) for s, v in zip(kept, vectors)], notes
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for `texts`, embedding only the ones this judge has not seen."""
+        new = sorted({t for t in texts if t not in self._vectors})
+        if new:
+            self._vectors.update(zip(new, self._embedder.embed(new)))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def _grade_point(self, question: Question, point: RubricPoint, sentences: Sequence[Sentence], vector: np.ndarray | None) -> PointGrade:
+        if not sentences:
+            return PointGrade(point_id=point.id, coverage=0.0)
+        if not point.claims:
+            return self._legacy_point(point, sentences, vector)
+        asserted: dict[int, Sentence] = {}
+        for sentence in sentences:
+            for c, claim in enumerate(point.claims):
+                if c not in asserted and assertion(claim, sentence.text):
+                    asserted[c] = sentence
+        if asserted:
+            full = len(asserted) >= min(2, len(point.claims))
+            evidence = min(asserted.values(), key=lambda s: s.position)
+            return PointGrade(point_id=point.id, coverage=1.0 if full else self.params.one_claim, evidence=evidence.text[:EVIDENCE_CHARS])
+        # No claim asserted: a little credit for saying something close in meaning, never from a negated sentence.
+        plain = [s for s in sentences if not negated(s.text)]
+        if vector is None or not plain:
+            return PointGrade(point_id=point.id, coverage=0.0)
+        sims = np.stack([s.vector for s in plain if s.vector is not None]) @ vector
+        best = int(sims.argmax())
+        coverage = round(self.params.meaning_cap * meaning(self.params.legacy, float(sims[best])), 3)
+        return PointGrade(point_id=point.id, coverage=coverage, evidence=plain[best].text[:EVIDENCE_CHARS] if coverage >= 0.2 else "")
+
+    def _legacy_point(self, point: RubricPoint, sentences: Sequence[Sentence], vector: np.ndarray | None) -> PointGrade:
+        """Meaning plus key terms, for points without claims; sentences negated as a whole earn nothing."""
+        plain = [s for s in sentences if not _NEGATED_FRAME.search(s.text)]
+        if vector is None or not plain:
+            return PointGrade(point_id=point.id, coverage=0.0)
+        sim, found, best = point_evidence(point.key_terms, vector, [s.text for s in plain], np.stack([s.vector for s in plain if s.vector is not None]))
+        coverage = point_coverage(self.params.legacy, sim, found, len(point.key_terms))
+        return PointGrade(point_id=point.id, coverage=round(coverage, 3), evidence=best[:EVIDENCE_CHARS] if coverage >= EVIDENCE_MIN else "")
+
+    def _apply_misconceptions(self, question: Question, points: list[PointGrade], sentences: Sequence[Sentence]) -> list[PointGrade]:
+        """A stated misconception zeroes its point, unless the candidate states the point right afterwards."""
+        out = {p.point_id: p for p in points}
+        for m in question.misconceptions:
+            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.text)), None)
+            if said is None or m.contradicts not in out:
+                continue
+            current = out[m.contradicts]
+            later_right = current.coverage >= COVERED and current.evidence and _after(current.evidence, said, sentences)
+            if later_right:
+                out[m.contradicts] = current.model_copy(update={"coverage": min(current.coverage, self.params.corrected_cap)})
+                continue
+            if current.contradicted:
+                continue
+            out[m.contradicts] = PointGrade(
+                point_id=m.contradicts, coverage=0.0, evidence=said.text[:EVIDENCE_CHARS], contradicted=True,
+                correction=m.correction, misconception=m.id,
+            )
+        return [out[p.id] for p in question.rubric]
+
+    @staticmethod
+    def _states(m: Misconception, point: RubricPoint, sentence: str) -> bool:
+        """The sentence states the misconception more tightly than any right claim it also makes."""
+        wrong = states_misconception(m.pattern, sentence)
+        if wrong is None:
+            return False
+        right = [a for a in (assertion(c, sentence) for c in point.claims) if a is not None]
+        return not any(a.width <= wrong.width for a in right)
+
+    def _technical_only(self, question: Question, points: Sequence[PointGrade], sentences: Sequence[Sentence]) -> bool:
+        if question.round != "non-technical" or not any(p.id == NOT_JUST_TECHNICAL for p in question.rubric):
+            return False
+        people = next(p for p in points if p.point_id == NOT_JUST_TECHNICAL)
+        return (people.coverage < COVERED or people.contradicted) and stayed_technical(sentences, self.params.technical_share)
+
+    def evidence(self, question: Question, parts: Sequence[AnswerPart]) -> list[dict[str, tuple[float, int, str]]]:
+        """Per part: each point's best cosine, key terms found and best sentence (the raw measurements evals re-score)."""
+        vectors = self._point_vectors(question)
+        sentences, _ = self.sentences(question, parts)
+        out: list[dict[str, tuple[float, int, str]]] = []
+        for p in range(len(parts)):
+            mine = [s for s in sentences if s.part == p and not _NEGATED_FRAME.search(s.text)]
+            found: dict[str, tuple[float, int, str]] = {}
+            if mine:
+                matrix = np.stack([s.vector for s in mine if s.vector is not None])
+                for point in question.rubric:
+                    found[point.id] = point_evidence(point.key_terms, vectors[point.id], [s.text for s in mine], matrix)
+            out.append(found)
+        return out
+
+
+def _after(evidence: str, wrong: Sentence, sentences: Sequence[Sentence]) -> bool:
+    right = next((s for s in sentences if s.text.startswith(evidence[:60])), None)
+    return right is not None and right.position > wrong.position
+
+
+def point_evidence(terms: Sequence[str], point_vector: np.ndarray, sentences: list[str], vectors: Vectors) -> tuple[float, int, str]:
+    """Best sentence similarity, distinct key terms found, and the sentence that best shows the point."""
+    sims = vectors @ point_vector
+    hits = np.asarray([len(matched_terms(terms, s)) for s in sentences], dtype=np.float32)
+    found = len(matched_terms(terms, " ".join(sentences)))
+    strength = sims + 0.15 * np.minimum(hits, 2)
+    return float(sims.max()), found, sentences[int(strength.argmax())]
