@@ -121,6 +121,9 @@ def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO
             session.end()
             return
         receipt = session.answer("" if text.strip().lower() == "/skip" else text)
+        if receipt.kind == "pause":
+            out.write(f"\nInterviewer: {receipt.notes[-1]}\n")
+            continue
         for note in receipt.notes:
             print(f"note: {note}", file=sys.stderr)
 

@@ -89,3 +89,19 @@ def test_ctrl_c_saves_and_prints_the_resume_command(tmp_path: Path) -> None:
 def test_corpus_check_on_the_shipped_corpus_has_no_errors() -> None:
     result = subprocess.run([sys.executable, "-m", "interviewer.cli", "corpus", "check"], capture_output=True, timeout=120)
     assert result.returncode == 0, result.stdout.decode()[-2000:]
+
+
+def test_a_wrong_claim_gets_a_push_back_and_the_report_shows_the_correction(tmp_path: Path) -> None:
+    stdin = b"Accuracy is a fine metric here. I would undersample the negatives.\n\n/end\n\n"
+    result = run_cli(["--round", "ml-fundamentals", "--questions", "1", "--focus", "label imbalance"], tmp_path, stdin)
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert 'Let me stop you there. You said "Accuracy is a fine metric here". You said accuracy works here.' in out
+    assert "⚠️ wrong" in out and "**Stated wrongly:**" in out and "predicts all negatives scores 99.5% accuracy" in out
+
+
+def test_let_me_think_waits_instead_of_skipping(tmp_path: Path) -> None:
+    stdin = b"Let me think.\n\nI would add dropout and L2 regularization.\n\n/end\n\n"
+    result = run_cli(["--round", "ml-fundamentals", "--questions", "1", "--focus", "overfitting"], tmp_path, stdin)
+    out = result.stdout.decode()
+    assert "Interviewer: Take your time." in out and "You skipped this question" not in out

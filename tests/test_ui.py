@@ -126,3 +126,13 @@ def test_sidebar_resumes_an_unfinished_session(app: AppTest, cli_env: Path) -> N
     next(b for b in fresh.sidebar.button if b.label == "Resume").click().run()
     assert fresh.query_params["session"] == first
     assert chat(fresh)[0][1].startswith("Let's start.")
+
+
+def test_a_wrong_claim_is_pushed_back_and_the_report_shows_it_as_wrong(app: AppTest) -> None:
+    start(app)
+    app.chat_input[0].set_value("I would keep training for more epochs. Dropout can help too.").run()
+    assert 'You said "I would keep training for more epochs"' in chat(app)[-1][1]
+    next(b for b in app.sidebar.button if b.label == "End interview and grade").click().run()
+    assert not app.exception
+    assert any("Stated wrongly" in e.value for e in app.error)
+    assert any("wrong" in str(df.value) for df in app.dataframe)

@@ -22,6 +22,8 @@ def show_turn(turn: Turn) -> None:
     with st.chat_message(role):
         if turn.kind == "skip":
             st.caption("(skipped)")
+        elif turn.kind == "end":
+            st.caption("(ended the interview)")
         elif len(turn.text) > PREVIEW_CHARS:
             st.text(turn.text[:PREVIEW_CHARS] + f"… ({len(turn.text):,} characters in all)")
         else:
@@ -34,7 +36,9 @@ def live_coverage(session: Session) -> None:
     assessment = session.assessment(question)
     with st.expander(f"Rubric coverage so far: {question.title}", expanded=True):
         for point in question.rubric:
-            st.progress(assessment.coverage(point.id), text=f"{point.point} (weight {point.weight:g})")
+            grade = assessment.point(point.id)
+            wrong = " — stated wrongly" if grade is not None and grade.contradicted else ""
+            st.progress(assessment.coverage(point.id), text=f"{point.point} (weight {point.weight:g}){wrong}")
 
 
 def show_report(report: Report) -> None:
@@ -54,9 +58,13 @@ def show_report(report: Report) -> None:
             st.markdown(f"> {q.question}")
             for note in q.notes:
                 st.caption(f"Note: {note}")
+            for p in q.points:
+                if p.contradicted:
+                    st.error(f"Stated wrongly: “{p.evidence}”. {p.correction}")
             table = pd.DataFrame(
                 {
                     "covered": [p.covered for p in q.points],
+                    "status": ["wrong" if p.contradicted else "covered" if p.covered else "missed" for p in q.points],
                     "rubric point": [p.point for p in q.points],
                     "weight": [p.weight for p in q.points],
                     "coverage": [round(p.coverage, 2) for p in q.points],
@@ -89,7 +97,8 @@ def take_answer(session: Session, text: str) -> None:
     # Shown after the rerun that redraws the chat, next to the answer they are about.
     flash = list(receipt.notes) + (["Recorded as a skip; moving on."] if receipt.kind == "skip" else [])
     st.session_state["flash"] = flash
-    reply(session)
+    if receipt.kind != "pause":
+        reply(session)
     st.rerun()
 
 

@@ -20,7 +20,7 @@ def kmeans(X, k, iters=100, tol=1e-6, seed=0):
         new = np.array([X[labels == j].mean(0) if np.any(labels == j)
                         else C[j] for j in range(k)])
         empty = [j for j in range(k) if not np.any(labels == j)]
-        if empty:                                 # each to a distinct worst-fit point
+        if empty:                                 # distinct worst-fit points
             worst = np.argsort(((X - new[labels]) ** 2).sum(1))[::-1]
             new[empty] = X[worst[:len(empty)]]
         shift, C = np.abs(new - C).max(), new
