@@ -96,28 +96,27 @@ def _negations(lowered: str, start: int, end: int, used: Sequence[tuple[int, int
 
 
 def assertion(claim: Claim, sentence: str, max_chars: int | None = None) -> Assertion | None:
-    """The tightest non-negated window in which `sentence` asserts `claim`, or None.
+    """The tightest window in which `sentence` asserts `claim` (not negated, not a bare list), or None.
 
-    `max_chars` bounds the window (misconceptions are tight statements; a loose window would
-    join words from different items of a list).
+    Windows are tried from the tightest outwards, so a comma-joined pair nearby does not hide
+    a real statement further along. `max_chars` bounds the window (misconceptions are tight
+    statements; a loose window would join words from different items of a list).
     """
     if not claim:
         return None
     lowered = sentence.lower()
+    limit = min(max_chars or MAX_SPAN_CHARS, MAX_SPAN_CHARS)
     best: Assertion | None = None
     for lo, hi in _clauses(lowered):
         found = [_occurrences(group, lowered, lo, hi) for group in claim]
         if not all(found):
             continue
-        window = _tightest(found)
-        if window is None or (max_chars is not None and window[1] - window[0] > max_chars) or _listed(lowered, window[2]):
-            continue
-        start, end, used = window
-        if _negations(lowered, start, end, [(s, e) for s, e, _ in used]) % 2:
-            continue
-        candidate = Assertion(start, end, tuple(t for _, _, t in used))
-        if best is None or candidate.width < best.width:
-            best = candidate
+        for start, end, used in _windows(found, limit):
+            if _listed(lowered, used) or _negations(lowered, start, end, [(s, e) for s, e, _ in used]) % 2:
+                continue
+            if best is None or end - start < best.width:
+                best = Assertion(start, end, tuple(t for _, _, t in used))
+            break
     return best
 
 
@@ -131,20 +130,26 @@ def _listed(lowered: str, used: Sequence[tuple[int, int, str]]) -> bool:
     return bool(gaps) and all(_LIST_GAP.match(g) for g in gaps) and any("," in g or "/" in g for g in gaps)
 
 
-def _tightest(found: list[list[tuple[int, int, str]]]) -> tuple[int, int, list[tuple[int, int, str]]] | None:
-    """The smallest window with one occurrence per group, distinct occurrences (groups are few: brute force)."""
-    best: tuple[int, int, list[tuple[int, int, str]]] | None = None
-    for anchor in (occ for group in found for occ in group):
-        chosen = [min(group, key=lambda o: abs(o[0] - anchor[0])) for group in found]
+MAX_COMBINATIONS = 512
+
+
+def _windows(found: list[list[tuple[int, int, str]]], limit: int) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
+    """Every way to pick one occurrence per group (distinct words), tightest first, within `limit` chars."""
+    import itertools
+    import math
+
+    if math.prod(len(g) for g in found) > MAX_COMBINATIONS:  # a very repetitive sentence: nearest picks only
+        combos = [[min(g, key=lambda o: abs(o[0] - anchor[0])) for g in found] for anchor in itertools.chain(*found)]
+    else:
+        combos = [list(c) for c in itertools.product(*found)]
+    out = []
+    for chosen in combos:
         if len({(o[0], o[1]) for o in chosen}) < len(chosen):
             continue  # one word cannot stand for two groups
-        start = min(o[0] for o in chosen)
-        end = max(o[1] for o in chosen)
-        if best is None or end - start < best[1] - best[0]:
-            best = (start, end, chosen)
-    if best is not None and best[1] - best[0] > MAX_SPAN_CHARS:
-        return None
-    return best
+        start, end = min(o[0] for o in chosen), max(o[1] for o in chosen)
+        if end - start <= limit:
+            out.append((start, end, chosen))
+    return sorted(out, key=lambda w: w[1] - w[0])
 
 
 def split_sentences(text: str, max_words: int = 40) -> list[str]:

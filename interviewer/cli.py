@@ -160,10 +160,11 @@ def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO)
 def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from interviewer.engine import build_engine
     from interviewer.evaluation import mohler, runner
+    from interviewer.evaluation.runner import ProviderGrader
 
     engine = build_engine(settings)
     progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
-    grader = engine.provider if settings.provider != "offline" else None
+    grader = ProviderGrader(engine.provider) if settings.provider != "offline" else None
     target = Path(args.set)
     if args.set == "personas":
         report = runner.evaluate_personas(engine, args.rounds or list(ROUNDS), args.seeds, progress)

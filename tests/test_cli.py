@@ -74,7 +74,7 @@ def test_ctrl_c_saves_and_prints_the_resume_command(tmp_path: Path) -> None:
     proc.stdin.flush()
     seen = b""
     while seen.count(b"You: ") < 2:  # the answer was taken and a follow-up asked
-        chunk = proc.stdout.read1(4096)
+        chunk = proc.stdout.read1(4096)  # type: ignore[attr-defined]
         assert chunk, seen.decode()
         seen += chunk
     proc.send_signal(signal.SIGINT)

@@ -168,7 +168,7 @@ def test_usage_and_cost_are_in_the_report_and_the_key_is_never_stored(llm_engine
 
 
 def test_provider_reads_no_key_from_settings(llm_engine: Engine) -> None:
-    provider = OpenAIProvider(llm_engine.settings, llm_engine.offline)
+    provider = OpenAIProvider(llm_engine.settings, llm_engine.judge)
     assert "SECRET" not in str(llm_engine.settings.public())
     assert provider.name == "openai"
 

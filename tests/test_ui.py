@@ -53,7 +53,7 @@ def test_practice_mode_shows_live_rubric_coverage(app: AppTest) -> None:
     app.chat_input[0].set_value(ANSWER).run()
     bars = app.get("progress")
     assert len(bars) == 3
-    assert any(b.value > 0.5 for b in bars)  # the regularization point is covered
+    assert any(getattr(b, "value", 0) > 0.5 for b in bars)  # the regularization point is covered
 
 
 def test_skip_and_huge_paste_are_explained_and_kept(app: AppTest) -> None:

@@ -18,7 +18,10 @@ from interviewer.evaluation.cases import COVERED_LABEL, Case, is_tuning, load_ca
 from interviewer.evaluation.log import CaseRecord, RunLog
 from interviewer.evaluation.metrics import auc, bootstrap, pearson, spearman
 from interviewer.evaluation.personas import PERSONAS, run_personas
-from interviewer.grading import COVERED, HIRING_BAR, AnswerPart, Grader
+from interviewer.corpus import Question
+from interviewer.grading import COVERED, HIRING_BAR, AnswerPart, Grader, QuestionGrade
+from interviewer.providers import Provider
+from interviewer.tokens import Usage
 from interviewer.judge import JudgeParams, OfflineJudge
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
@@ -38,6 +41,20 @@ def run_folder(base: Path, name: str) -> Path:
 
 def _offline_grader(engine: Engine, params: mohler.GradingParams | None = None) -> OfflineJudge:
     return OfflineJudge(engine.embedder, params=JudgeParams(legacy=params or mohler.GradingParams()))
+
+
+class ProviderGrader:
+    """A provider as a Grader: evals grade with the configured model, usage is counted per run."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.name = provider.name
+        self.usage = Usage()
+        self._provider = provider
+
+    def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
+        graded = self._provider.grade(question, parts)
+        self.usage += graded.usage
+        return graded.grade
 
 
 def grade_cases(grader: Grader, cases: Sequence[Case], progress: Progress = iter) -> list[CaseRecord]:

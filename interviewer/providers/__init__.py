@@ -19,6 +19,8 @@ from interviewer.planner import FollowUpPlan
 from interviewer.tokens import Usage
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from interviewer.config import Settings
     from interviewer.judge import OfflineJudge
 
@@ -150,11 +152,12 @@ def create_provider(name: str, settings: Settings, judge: OfflineJudge) -> Provi
         return factory(settings, judge)
     for ep in _entry_points():
         if ep.name == name:
-            return ep.load()(settings, judge)  # type: ignore[no-any-return]
+            factory = ep.load()
+            return factory(settings, judge)  # type: ignore[no-any-return]
     raise UnknownProvider(f"unknown provider '{name}': choose one of {', '.join(provider_names())}")
 
 
-def _entry_points() -> list[object]:
+def _entry_points() -> list[EntryPoint]:
     from importlib.metadata import entry_points
 
     return list(entry_points(group="interviewer.providers"))
