@@ -17,8 +17,8 @@ Claim = Sequence[Sequence[str]]
 
 # Words that flip what follows them inside a clause.
 _NEGATION = re.compile(
-    r"(?<![a-z0-9])(not|no|never|none|nothing|neither|nor|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|"
-    r"wasn't|weren't|shouldn't|wouldn't|couldn't|hasn't|haven't|hadn't|false|untrue|myth|incorrectly)(?![a-z0-9])"
+    r"(?<![a-z0-9\-/])(not|no|never|none|nothing|neither|nor|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|"
+    r"wasn't|weren't|shouldn't|wouldn't|couldn't|hasn't|haven't|hadn't|false|untrue|myth|incorrectly)(?![a-z0-9\-/])"
     r"|n't(?![a-z0-9])"
 )
 # A term right after one of these is what the sentence sets aside, not what it asserts.
@@ -29,7 +29,7 @@ _CONTRAST = re.compile(
 # Hard clause boundaries: a claim's terms never span them.
 _BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|:|\(|\)|—| - ")
 # A pre-window for negation stops at these (so "Because we do not want leakage, we split by time" holds).
-_SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\bbecause\b|\bso\b|\bwhich\b|\bthat is\b")
+_SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\b(because|so|which|that is|but|whereas|while|however|although|though|then)\b")
 NEGATION_LOOKBACK_WORDS = 5
 MISCONCEPTION_SPAN_CHARS = 70  # a wrong statement is said in a few words
 MAX_SPAN_CHARS = 220  # about 35 words: farther apart, the terms are not one claim

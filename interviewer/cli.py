@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TextIO
 
+from interviewer import resources
 from interviewer.config import ConfigError, Settings, load_settings
 from interviewer.corpus import ROUND_CHOICES, ROUNDS, CorpusError, load_corpus
 from interviewer.embeddings import EmbeddingModelMissing
@@ -17,7 +18,7 @@ from interviewer.providers import ProviderError
 from interviewer.session import Session, SessionError, UnknownRound
 from interviewer.store import SessionNotFound, StoreError
 
-EVAL_SETS = Path(__file__).resolve().parent.parent / "evals" / "sets"
+EVAL_SETS = resources.eval_sets_dir()
 NAMED_SETS = {"gold": "interview", "adversarial": "adversarial"}
 END_COMMANDS = {"/end", "/quit", "/exit"}
 
@@ -171,7 +172,10 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     elif args.set == "mohler" or target.suffix == ".csv":
         csv_path = mohler.DEFAULT_CSV if args.set == "mohler" else target
         if not csv_path.is_file():
-            raise CorpusError(f"Mohler CSV not found: {csv_path}; pass its path, e.g. interviewer eval path/to/mohler.csv")
+            raise CorpusError(
+                f"Mohler CSV not found at {csv_path} (the data set is not shipped with interviewer; a checkout finds it "
+                f"in ../shared/data/mohler/): pass its path, e.g. interviewer eval path/to/{resources.MOHLER_CSV_NAME}"
+            )
         report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader)
     elif args.set in NAMED_SETS or target.exists():
         path = EVAL_SETS / NAMED_SETS[args.set] if args.set in NAMED_SETS else target
@@ -181,6 +185,17 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     folder = report.save(args.out or runner.run_folder(settings.runs_dir.parent / "eval-runs", report.name))
     out.write("\n".join(report.markdown) + f"\n\nSaved to {folder}\n")
     return 0
+
+
+def run_ui(streamlit_args: list[str]) -> int:
+    """Serve the packaged Streamlit app with its shipped config; extra arguments go to `streamlit run` last."""
+    import subprocess
+
+    command = [sys.executable, "-m", "streamlit", "run", str(resources.ui_app()), *resources.ui_config_flags(), *streamlit_args]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:  # Ctrl-C reaches streamlit too, which shuts down by itself
+        return 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -213,17 +228,22 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     corpus = sub.add_parser("corpus", help="corpus tools").add_subparsers(dest="corpus_command", required=True)
     check = corpus.add_parser("check", help="validate corpus/*.yaml and show per-round counts")
-    check.add_argument("--dir", type=Path, help="corpus folder (default: corpus/ of this checkout)")
+    check.add_argument("--dir", type=Path, help="corpus folder (default: INTERVIEWER_CORPUS, else the shipped corpus)")
+    sub.add_parser("ui", help="the interview in a browser (Streamlit); other arguments go to `streamlit run`, e.g. --server.port 8502")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "ui":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     out = sys.stdout
     try:
+        if args.command == "ui":
+            return run_ui(extra)
         if args.command == "corpus":
-            return corpus_check(args.dir)
+            return corpus_check(args.dir or load_settings().corpus_dir)
         settings = load_settings(
             provider=args.provider, model=args.model, base_url=args.base_url,
             max_follow_ups=args.max_follow_ups, non_technical_follow_ups=args.max_follow_ups,

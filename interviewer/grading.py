@@ -37,6 +37,12 @@ INJECTION_PATTERNS = (
     r"\b(score|grade|rate)\b.{0,30}\b(100|10/10|5/5|full marks|perfect)\b",
     r"\b(system prompt|you are now|new instructions|disregard)\b",
     r"\bmark (this|every|all)\b.{0,30}\bcovered\b",
+    r"\b(forget|override|bypass)\b.{0,40}\b(instructions?|rubric|grading|rules|criteria)\b",
+    r"\b(print|output|return|write|copy|set)\b.{0,30}\b(perfect|maximum|max|full|top)\b.{0,15}\b(grade|score|marks?|coverage)\b",
+    r"\b(grade|score|rate|mark)\b.{0,20}\b(generously|leniently)\b",
+    r"\b(treat|consider|count)\b.{0,20}\b(every|all|each)\b.{0,15}\b(points?|criteria)\b.{0,10}\b(covered|satisfied|met)\b",
+    r"(évaluat|ignorez|barème|note maximale|puntuación máxima|ignora la|volle punktzahl|ignoriere|punteggio massimo|"
+    r"pontuação máxima|максимальн|игнорируй|满分|忽略|満点|無視|만점|무시)",
 )
 _INJECTION = re.compile("|".join(INJECTION_PATTERNS), re.IGNORECASE | re.DOTALL)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from interviewer.resources import prompts_dir
+
+PROMPTS_DIR = prompts_dir()
 
 
 class PromptMissing(FileNotFoundError):

@@ -145,14 +145,13 @@ class Store:
             raise _store_error(self.path, exc) from exc
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        try:
             db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise _store_error(self.path, exc) from exc
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _store_error(self.path, exc) from exc
+            raise
 
     def create_session(self, round_name: str, plan: list[str], settings: dict[str, Any], first_turn: tuple[str, str] | None = None) -> str:
         """A new session; with `first_turn` (question id, text) its first question is stored in the same transaction."""

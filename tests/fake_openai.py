@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 Fault = str  # "429", "500", "401", "drop", "garbage", "malformed", "timeout", "reject-schema", "gullible", "obedient"
 KEY_ECHO = "Incorrect API key provided: {key}"
+RANDOM_FAULTS: tuple[Fault, ...] = ("timeout", "429", "500", "malformed", "drop", "empty", "wrong-schema", "garbage")
 FOLLOW_UP = "Interesting. Why would that still hold if traffic grew ten times?"
 
 
@@ -39,12 +41,27 @@ class FakeOpenAI:
     received: list[Received] = field(default_factory=list)
     timeout_delay: float = 1.5
     grade_reply: Callable[[Received], str] | None = None
+    fault_rate: float = 0.0  # chance that a request gets a random fault from RANDOM_FAULTS
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def next_fault(self) -> Fault | None:
+        if self.faults:
+            return self.faults.pop(0)
+        if self.fault_rate and self.rng.random() < self.fault_rate:
+            return self.rng.choice(RANDOM_FAULTS)
+        return next(iter(self.always), None)
 
     def reply_text(self, request: Received, fault: Fault | None) -> str:
+        if fault == "empty":
+            return ""
         if not request.is_grading:
             return FOLLOW_UP
         if fault == "garbage":
             return "Sure! The candidate did great. {not json"
+        if fault == "empty":
+            return ""
+        if fault == "wrong-schema":
+            return json.dumps({"scores": [{"id": "metrics", "value": "high"}]})
         if fault == "obedient":
             return default_grade(request, obedient=True)
         if self.grade_reply:
@@ -81,7 +98,7 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
             body = json.loads(self.rfile.read(length) or b"{}")
             request = Received(body, {k.lower(): v for k, v in self.headers.items()})
             fake.received.append(request)
-            fault = fake.faults.pop(0) if fake.faults else next(iter(fake.always), None)
+            fault = fake.next_fault()
             if fault == "429":
                 return self._error(429, {"Retry-After": "0"})
             if fault == "500":

@@ -23,8 +23,9 @@ from interviewer.evaluation.cases import is_tuning
 from interviewer.evaluation.metrics import Estimate, bootstrap, pearson, quadratic_weighted_kappa, rmse, spearman
 from interviewer.grading import AnswerPart
 from interviewer.judge import GradingParams, OfflineJudge, point_coverage
+from interviewer.resources import mohler_csv
 
-DEFAULT_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "mohler" / "mohler_dataset_edited.csv"
+DEFAULT_CSV = mohler_csv()  # beside a checkout only: the data set is not shipped
 MAX_GRADE = 5.0
 
 

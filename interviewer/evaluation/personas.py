@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -18,10 +17,11 @@ import yaml
 from interviewer.corpus import ROUNDS, Question
 from interviewer.engine import Engine
 from interviewer.grading import COVERED, split_sentences
+from interviewer.resources import eval_sets_dir
 from interviewer.session import Session
 
 PERSONAS = ("strong", "partial", "weak", "rambling", "silent", "off-topic", "technical", "injection")
-LINES_FILE = Path(__file__).resolve().parents[2] / "evals" / "sets" / "personas.yaml"
+LINES_FILE = eval_sets_dir() / "personas.yaml"
 
 
 @dataclass

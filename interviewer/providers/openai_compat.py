@@ -349,7 +349,7 @@ def grade_schema(question: Question) -> dict[str, Any]:
 _GRADER_ADDRESS = re.compile(
     r"\b(grader|grading|rubric|evaluator|assessor|examiner|marker|full marks|full score|maximum score|top score|"
     r"score (this|me|it)|mark (this|it|every|all)|ignore|disregard|instructions?|system prompt|assistant|as an ai|"
-    r"json|coverage|point_id|"
+    r"json|coverage|point_id|quote this|as evidence|(every|all|each) (rubric )?(points?|criteria) (as |is |are )?(covered|satisfied|met)|"
     r"évaluat\w*|ignor(ez|er|a|e|iere|ieren)|barème|grille|note maximale|calificaci\w+|puntuaci\w+|nota m[aá]xima|"
     r"bewert\w*|punktzahl|höchst\w*|valutat\w*|punteggio|avalia\w*|pontua\w*)\b"
     r"|оцен\w*|игнор\w*|максимальн\w*|балл\w*|评分|忽略|满分|打分|採点|無視|満点|채점|무시|만점",
