@@ -70,6 +70,8 @@ def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Resuming session {session.id} ({session.round}).\n")
     else:
         session = Session.start(engine, args.round, args.questions, args.seed, args.focus, args.difficulty)
+        if args.focus and not engine.focus_ids(args.focus, args.round):  # cached: no second search
+            print(f"note: no question in this round matches the focus '{args.focus}'; picking questions as usual", file=sys.stderr)
         out.write(f"Session {session.id}: {session.round}, {len(session.questions)} questions. "
                   "End each answer with a blank line; /skip to pass, /end to finish early.\n")
     engine.warm_up()
@@ -167,14 +169,18 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
     grader = ProviderGrader(engine.provider) if settings.provider != "offline" else None
     target = Path(args.set)
-    if args.set == "personas":
+    if args.set == "retrieval" or target.parent.name == "retrieval":
+        from interviewer.evaluation import retrieval
+
+        report = retrieval.evaluate(engine.retriever, retrieval.DEFAULT_SET if args.set == "retrieval" else target, progress)
+    elif args.set == "personas":
         report = runner.evaluate_personas(engine, args.rounds or list(ROUNDS), args.seeds, progress)
     elif args.set == "mohler" or target.suffix == ".csv":
         csv_path = mohler.DEFAULT_CSV if args.set == "mohler" else target
-        if not csv_path.is_file():
+        if csv_path is None or not csv_path.is_file():
             raise CorpusError(
-                f"Mohler CSV not found at {csv_path} (the data set is not shipped with interviewer; a checkout finds it "
-                f"in ../shared/data/mohler/): pass its path, e.g. interviewer eval path/to/{resources.MOHLER_CSV_NAME}"
+                f"Mohler CSV not found{f' at {csv_path}' if csv_path else ''} (the data set is not shipped with interviewer; "
+                f"a checkout looks in ../shared/data/mohler/): pass its path, e.g. interviewer eval path/to/{resources.MOHLER_CSV_NAME}"
             )
         report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader)
     elif args.set in NAMED_SETS or target.exists():
@@ -220,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("session_id")
     report.add_argument("--json", action="store_true")
     evaluate = sub.add_parser("eval", help="batch rubric evals: grader vs human grades, simulated candidates")
-    evaluate.add_argument("set", help="'mohler' or a Mohler-format CSV; 'gold' or a labelled folder/file; 'personas'")
+    evaluate.add_argument("set", help="'mohler' or a Mohler-format CSV; 'gold' or a labelled folder/file; 'personas'; 'retrieval'")
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
     evaluate.add_argument("--seeds", type=int, default=3, help="personas: sessions per persona and round")
     evaluate.add_argument("--rounds", nargs="*", help="personas: rounds to simulate (default: all)")

@@ -95,7 +95,7 @@ class CodeReport(BaseModel):
     @property
     def complexity(self) -> str | None:
         """What a complexity probe measured, e.g. 'O(n^1.0) by line counts [...]'."""
-        return next((c.note for c in self.cases if c.note.startswith("O(") or "Python lines" in c.note), None)
+        return next((c.note for c in self.cases if c.note.startswith("O(")), None)
 
     def as_table(self) -> list[tuple[str, str, str, str]]:
         """Rows of (test, input, expected, result) for the report."""
@@ -240,7 +240,7 @@ def _cases(result: SandboxResult, planned: list[str]) -> list[CodeCase]:
         if name in by_name:
             cases.append(_case(by_name[name]))
         elif interrupted:
-            status: TestStatus = result.status if result.status in ("timeout", "memory") else "error"  # type: ignore[assignment]
+            status: TestStatus = result.status if result.status in ("timeout", "memory") else "error"
             cases.append(CodeCase(name=name, status=status, error=result.message))
             interrupted = False  # only the test that was running when it happened
         else:
@@ -263,12 +263,12 @@ def _case(record: TestRecord) -> CodeCase:
 # ---------------------------------------------------------------- talking about failures
 
 _FOLLOW_UPS = {
-    "failed": "Your function returns {actual} for {shown}, but I expected {expected}. Walk me through that case.",
+    "failed": "For {shown}, your code gives {actual}, but I expected {expected}. Walk me through that case.",
     "error": "Your code raises {error} on {shown}. What happens there, and how would you fix it?",
     "timeout": "Your code did not finish on {shown} in time. What is its complexity, and could it loop forever?",
     "memory": "Your code ran out of memory on {shown}. How much memory does your approach need?",
     "not-run": "Your code stopped before all my tests ran. What could end the process early?",
-    "complexity": "On growing inputs your code's work grows like {note}; I expected about {expected}. Where does the extra work come from?",
+    "complexity": "For {shown}, your code needs {actual}; I expected {expected}. What is its complexity, and where does the extra work come from?",
     "load": "Your code does not run as written: {error}. Can you fix that?",
 }  # fmt: skip
 
@@ -281,7 +281,7 @@ def failure_follow_up(report: CodeReport) -> str:
     if case.name == "<load>":
         return _FOLLOW_UPS["load"].format(error=case.error)
     shown = case.shown or f"the '{case.name.replace('_', ' ')}' case"
-    key = "complexity" if case.status == "failed" and "O(n^" in case.note + case.expected else case.status
+    key = "complexity" if case.status == "failed" and "O(n" in case.expected else case.status
     return _FOLLOW_UPS[key].format(
         shown=shown, expected=case.expected, actual=case.actual, error=case.error or report.message, note=case.note
     )
@@ -304,7 +304,7 @@ def _question_problems(question: Question, corpus_dir: Path | None) -> Iterable[
     except CodingError as exc:
         yield str(exc)
         return
-    if not _appears_in(tests.reference, question.reference_answer):
+    if "```" in question.reference_answer and not _appears_in(tests.reference, question.reference_answer):
         yield f"{question.id}: REFERENCE in {tests.path.name} differs from the code in the reference answer"
     if len(tests.buggy) < MIN_BUGGY:
         yield f"{question.id}: {tests.path.name} has {len(tests.buggy)} buggy versions (at least {MIN_BUGGY})"

@@ -58,6 +58,8 @@ def ui_config_flags() -> list[str]:
     return flags
 
 
-def mohler_csv() -> Path:
-    """Where a checkout finds the Mohler CSV (../shared/data/mohler/); it is not shipped in the wheel."""
+def mohler_csv() -> Path | None:
+    """The Mohler CSV beside a checkout (../shared/data/mohler/); None in an installed wheel, which does not ship it."""
+    if (_PACKAGE / "_data").is_dir():
+        return None
     return _CHECKOUT.parent / "shared" / "data" / "mohler" / MOHLER_CSV_NAME

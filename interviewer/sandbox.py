@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -107,7 +108,7 @@ def run_job(job: Job, limits: Limits = Limits()) -> SandboxResult:
                 cwd=scratch,
                 env=_clean_env(scratch),
                 pass_fds=(results.fileno(),),
-                preexec_fn=_limit_child(limits),  # noqa: PLW1509 - no threads are started before this
+                preexec_fn=_limit_child(limits),  # noqa: PLW1509 - apply() only makes syscalls, safe with threads
             )
             payload = json.dumps({**_job_dict(job), "result_fd": results.fileno(), "limits": limits.__dict__})
             timed_out = _feed_and_wait(proc, payload.encode(), limits.wall_seconds)
@@ -198,7 +199,7 @@ def _classify(
     load_errors = [r for r in records if r.name == "<load>"]
     if load_errors:
         failed = load_errors[0]
-        status: RunStatus = failed.status if failed.status in ("timeout", "memory") else "error"  # type: ignore[assignment]
+        status: RunStatus = failed.status if failed.status in ("timeout", "memory") else "error"
         return status, f"Your code did not load: {failed.error}"
     if any(r.status == "memory" for r in records):
         return "memory", f"Ran out of memory (limit {limits.memory_bytes >> 20} MB)."
@@ -221,9 +222,7 @@ def _clean_env(scratch: str) -> dict[str, str]:
 
 
 def _limit_child(limits: Limits) -> Any:
-    def apply() -> None:
-        import resource
-
+    def apply() -> None:  # runs between fork and exec: no imports, no locks
         os.setsid()  # its own process group, so the deadline kills every descendant at once
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -509,7 +508,12 @@ def _timed(name: str, shown: str, action: Any, seconds: float) -> dict[str, Any]
 def _example_action(expr: str, expected_src: str, namespace: dict[str, Any]) -> Any:
     def action() -> None:
         expected = eval(expected_src, {})  # noqa: S307 - corpus-authored literal
-        check(expr, eval(expr, namespace), expected)  # noqa: S307 - sandboxed candidate call
+        scope = dict(namespace)
+        if "np." in expr and "np" not in scope:  # examples may build arrays however the candidate imported numpy
+            import numpy
+
+            scope["np"] = numpy
+        check(expr, eval(expr, scope), expected)  # noqa: S307 - sandboxed candidate call
 
     return action
 

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,9 +32,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def app_url(home: Path) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "INTERVIEWER_HOME": str(tmp_path / "home"), "INTERVIEWER_CORPUS": str(TINY_CORPUS)}
+    env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_CORPUS": str(TINY_CORPUS)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -91,3 +97,71 @@ def test_short_interview_in_chromium_ends_with_a_report_screenshot(app_url: str,
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+FAST_ANSWERS = [
+    "I would add dropout and L2 regularization.",
+    "Early stopping on the validation loss with some patience.",
+    "More data, or augmentation of what we have.",
+    "Let me think.",
+    "Я бы уменьшил сложность модели.",
+]
+
+
+def submit(page: Any, text: str) -> None:
+    """Type and send as soon as the box is enabled; the box empties when the page has taken the answer."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    for _ in range(60):
+        expect(box).to_be_enabled(timeout=60_000)
+        if box.input_value() != text:
+            box.fill(text)
+        box.press("Enter")
+        try:
+            expect(box).to_have_value("", timeout=2_000)
+            return
+        except AssertionError:
+            continue  # the box was disabled between typing and Enter: nothing was sent yet, send again
+    raise AssertionError(f"the page never took {text!r}")
+
+
+def test_two_browsers_answering_as_fast_as_the_page_allows_lose_nothing(app_url: str, home: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from interviewer.store import Store
+
+    assert CHROMIUM, "chromium is required in CI"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        pages = [browser.new_context().new_page() for _ in range(2)]
+        for page in pages:
+            page.goto(app_url)
+            page.get_by_role("button", name="Start interview").click()
+        for page in pages:
+            page.get_by_text("Let's start.").wait_for(timeout=60_000)
+        sent: list[list[str]] = [[], []]
+        for answer in FAST_ANSWERS:  # alternate tabs, and submit the moment the box takes input: no waiting for replies
+            for n, page in enumerate(pages):
+                text = f"{answer} [tab {n}]"
+                submit(page, text)
+                sent[n].append(text)
+        ids = []
+        for page in pages:  # let every queued answer be taken, then read the session id from the URL
+            for _ in range(120):
+                if "session=" in page.url:
+                    break
+                page.wait_for_timeout(250)
+            ids.append(page.url.split("session=")[1].split("&")[0])
+        store = Store(home / "interviewer.sqlite3")
+        for _ in range(240):
+            stored = [[t.text for t in store.turns(i) if t.role == "candidate"] for i in ids]
+            if all(len(s) >= len(sent[n]) for n, s in enumerate(stored)):
+                break
+            pages[0].wait_for_timeout(500)
+        browser.close()
+    for n in range(2):
+        assert stored[n] == sent[n], f"tab {n}: sent {sent[n]}, stored {stored[n]}"

@@ -1,4 +1,4 @@
-"""Streamlit chat interview: `streamlit run ui/app.py`. The UI only drives interviewer.session.Session."""
+"""Streamlit chat interview: `interviewer ui` (or `streamlit run ui/app.py`). The UI only drives interviewer.session.Session."""
 
 from __future__ import annotations
 

@@ -9,9 +9,12 @@ from shared import current_session, engine
 
 from interviewer.report import Report, build_report, to_markdown, transcript_markdown
 from interviewer.session import Session, SessionError
+from interviewer.store import StoreError
 from interviewer.turns import Turn
 
 PREVIEW_CHARS = 3000
+QUEUE_KEY = "queued_answers"
+INPUT_KEY = "answer_box"
 
 
 def show_turn(turn: Turn) -> None:
@@ -88,18 +91,39 @@ def reply(session: Session) -> None:
         st.write_stream(session.stream_reply())
 
 
-def take_answer(session: Session, text: str) -> None:
+def take_answer(session: Session, queue: list[str]) -> None:
+    """Store the oldest queued answer, and only then drop it from the queue and stream the reply.
+
+    Any Streamlit call can be interrupted by a rerun, so none runs between taking the answer
+    from the queue and storing it (Session.answer stores before it assesses).
+    """
+    text = queue[0]
     try:
         receipt = session.answer(text)
-    except SessionError as exc:
+    except (SessionError, StoreError) as exc:
+        queue.pop(0)
         st.error(str(exc))
         return
-    # Shown after the rerun that redraws the chat, next to the answer they are about.
+    queue.pop(0)
     flash = list(receipt.notes) + (["Recorded as a skip; moving on."] if receipt.kind == "skip" else [])
-    st.session_state["flash"] = flash
+    st.session_state["flash"] = flash  # shown after the rerun that redraws the chat, next to the answer
+    with st.chat_message("user"):
+        st.markdown(text[:PREVIEW_CHARS])
     if receipt.kind != "pause":
         reply(session)
     st.rerun()
+
+
+def queue_input(text: str | None) -> None:
+    """Keep a submitted answer in this tab's state at once: a rerun in flight cannot swallow it."""
+    if text is not None:
+        st.session_state.setdefault(QUEUE_KEY, []).append(text)
+
+
+def _on_submit() -> None:
+    # Streamlit runs a widget's callback for every submission, even when two arrive while one
+    # run is in flight and their reruns are merged into one (the merged run sees only the last).
+    queue_input(st.session_state.get(INPUT_KEY))
 
 
 def page() -> None:
@@ -109,10 +133,16 @@ def page() -> None:
         st.title("ML engineer mock interview")
         st.write(
             "Pick a round in the sidebar and press **Start interview**. The interviewer asks a question, "
-            "then drills into what your answer left out. At the end every answer is graded against a rubric, "
-            "with the sentence of your answer that earned each point and the model answer."
+            "then drills into what your answer left out and pushes back on what it got wrong. At the end every "
+            "answer is graded against a rubric, with the sentence of your answer that earned each point and the model answer."
         )
         return
+    # Read the input before anything else runs; chat_input renders at the bottom wherever it is called.
+    if not session.finished:
+        # Disabled while this run answers: Streamlit merges two submissions that arrive before the
+        # next run starts and keeps only the last, so the box takes one answer per reply.
+        busy = bool(st.session_state.get(QUEUE_KEY)) or not session.awaiting_answer
+        st.chat_input("Wait for the interviewer…" if busy else "Your answer", key=INPUT_KEY, on_submit=_on_submit, disabled=busy)
     st.title(f"{session.round} interview")
     asked = len(session.asked_questions())
     st.caption(f"Session {session.id} · question {asked} of {len(session.questions)}")
@@ -121,20 +151,21 @@ def page() -> None:
     for note in st.session_state.pop("flash", []):
         st.info(note)
     if session.finished:
+        st.session_state.pop(QUEUE_KEY, None)
         show_report(build_report(session))
         return
     if st.session_state.get("practice"):
         live_coverage(session)
-    if not session.awaiting_answer:  # resumed after a crash between an answer and the reply
+    if not session.awaiting_answer:  # a reply is owed: resumed after a crash, or a rerun cut the last one short
         reply(session)
+    queued = st.session_state.get(QUEUE_KEY) or []
+    if queued and session.awaiting_answer:
+        take_answer(session, queued)
+    elif not session.awaiting_answer:
         st.rerun()
     if st.button("Skip this question"):
-        take_answer(session, "")
-    text = st.chat_input("Your answer")
-    if text is not None:
-        with st.chat_message("user"):
-            st.markdown(text[:PREVIEW_CHARS])
-        take_answer(session, text)
+        queue_input("")
+        st.rerun()
 
 
 page()

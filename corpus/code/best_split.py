@@ -9,14 +9,14 @@ import numpy as np
 REFERENCE = '''
 import numpy as np
 
-def gini(c):                                  # c = class counts
+def gini(c):
     p = c / c.sum()
     return 1.0 - (p ** 2).sum()
 
 def best_split(X, y):
     n, tot = len(y), np.bincount(y)
-    best = (None, None, gini(tot))            # feature, threshold, impurity
-    nl = np.arange(1, n)                      # left size for each cut
+    best = (None, None, gini(tot))
+    nl = np.arange(1, n)
     for f in range(X.shape[1] if n > 1 else 0):
         o = np.argsort(X[:, f]); xs = X[o, f]
         L = np.cumsum(np.eye(len(tot))[y[o]], axis=0)[:-1]; R = tot - L
