@@ -62,10 +62,16 @@ class Assertion:
         return self.end - self.start
 
 
+# "O(n log n)", "rand7()", "hash(key)": parentheses that belong to a word are not clause breaks.
+_CALL = re.compile(r"[a-z0-9_]\([^()]{0,40}\)")
+
+
 def _clauses(lowered: str) -> list[tuple[int, int]]:
+    calls = [(m.start(), m.end()) for m in _CALL.finditer(lowered)]
     bounds = [0]
     for m in _BOUNDARY.finditer(lowered):
-        bounds.extend((m.start(), m.end()))
+        if not any(a <= m.start() < b for a, b in calls):
+            bounds.extend((m.start(), m.end()))
     bounds.append(len(lowered))
     return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
 
@@ -156,7 +162,7 @@ def split_sentences(text: str, max_words: int = 40) -> list[str]:
     """Sentences, bullet items and paragraphs; wrapped lines are joined; very long ones are cut into windows."""
     # A single newline inside a paragraph is wrapping, unless the next line starts a list item.
     text = re.sub(r"(?<!\n)\n(?!\s*\n)(?!\s*([-*•>]|\d+[.)]|[a-z][.)]|#+)\s)", " ", text)
-    pieces = re.split(r"(?<=[.!?;])\s+|\n+", text)
+    pieces = re.split(r"(?<![\s(]e\.g\.)(?<![\s(]i\.e\.)(?<!\svs\.)(?<!\setc\.)(?<=[.!?;])\s+|\n+", text)
     out: list[str] = []
     for piece in (p.strip(" -*•\t") for p in pieces):
         words = piece.split()

@@ -47,15 +47,25 @@ def read_answers(stream: IO[bytes]) -> Iterator[tuple[str, bool]]:
 
 
 def corpus_check(directory: Path | None) -> int:
+    """Validate the corpus, run every coding question's reference solution and buggy versions, show counts."""
+    from interviewer.coding import check_reference_solutions
+
     corpus = load_corpus(directory)
     for problem in corpus.problems:
         print(problem)
+    code_problems = check_reference_solutions(corpus, directory)
+    for problem in code_problems:
+        print(f"code: error: {problem}")
     counts: Counter[str] = Counter(q.round for q in corpus.questions)
     for name in ROUNDS:
         print(f"{name:22} {counts.get(name, 0):3d} questions")
+    coding = sum(1 for q in corpus.questions if q.code is not None)
+    print(f"{coding} coding questions: reference solutions pass their hidden tests and buggy versions fail them"
+          if not code_problems else f"{len(code_problems)} problems with coding questions' hidden tests")
+    errors = len(corpus.errors) + len(code_problems)
     warnings = len(corpus.problems) - len(corpus.errors)
-    print(f"{len(corpus.questions)} questions in {len(corpus.files)} files, {len(corpus.errors)} errors, {warnings} warnings")
-    return 1 if corpus.errors else 0
+    print(f"{len(corpus.questions)} questions in {len(corpus.files)} files, {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
 
 
 def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -123,12 +133,60 @@ def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO
         if text.strip().lower() in END_COMMANDS:
             session.end()
             return
+        command = text.strip().split(maxsplit=1)[0].lower() if text.strip() else ""
+        if command == "/run":
+            out.write(examples_table(session, text.strip()[4:]) + "\n")
+            continue
+        if command == "/code":
+            text = code_from_editor(session)
+            if not text:
+                out.write("\nInterviewer: Nothing was written; answer in the terminal instead, with the code in a ``` block.\n")
+                continue
+            out.write(text + "\n")
         receipt = session.answer("" if text.strip().lower() == "/skip" else text)
         if receipt.kind == "pause":
             out.write(f"\nInterviewer: {receipt.notes[-1]}\n")
             continue
         for note in receipt.notes:
             print(f"note: {note}", file=sys.stderr)
+
+
+def examples_table(session: Session, text: str) -> str:
+    """What /run prints: the visible examples run against the code in `text`."""
+    from interviewer.coding import extract_code
+
+    code = extract_code(text)
+    if code is None:
+        return "Interviewer: Put the code after /run in a ``` block (or as a def ...) and I will run the examples."
+    try:
+        report = session.run_examples(code)
+    except SessionError as exc:
+        return f"Interviewer: {exc}."
+    rows = [f"  {'PASS' if result == 'pass' else 'FAIL'}  {shown}  ->  expected {expected}" + ("" if result == "pass" else f", {result}")
+            for _, shown, expected, result in report.as_table()]
+    head = f"Examples: {sum(r.startswith('  PASS') for r in rows)} of {len(rows)} passed." if rows else f"The code did not run: {report.message}"
+    return "\n".join([head, *rows, "(Not submitted: send the answer when you are ready.)"])
+
+
+def code_from_editor(session: Session) -> str:
+    """/code: open $EDITOR on a file holding the signature; what is saved becomes the answer."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    from interviewer.coding import code_stub
+
+    question = session.current_question()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if question.code is None or not editor or not sys.stdin.isatty():
+        return ""
+    with tempfile.NamedTemporaryFile("w+", suffix=".py", delete=False, encoding="utf-8") as handle:
+        handle.write(code_stub(question))
+    subprocess.run([*shlex.split(editor), handle.name], check=False)
+    code = Path(handle.name).read_text(encoding="utf-8").strip()
+    Path(handle.name).unlink(missing_ok=True)
+    return f"```python\n{code}\n```" if code and not code.endswith("...") else ""
 
 
 def history(settings: Settings, out: TextIO) -> int:

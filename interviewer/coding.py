@@ -155,6 +155,12 @@ class HiddenTests(BaseModel):
     test_names: tuple[str, ...]
 
 
+def code_stub(question: Question) -> str:
+    """What the candidate starts from: the signature (without its comment) and an empty body."""
+    signature = _spec(question).signature.split("#", 1)[0].rstrip().rstrip(":")
+    return f"{signature}:\n    ...\n"
+
+
 def entry_name(question: Question) -> str:
     """The function or class the candidate must define, from the signature."""
     spec = _spec(question)

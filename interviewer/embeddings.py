@@ -89,18 +89,23 @@ def _sha256(path: Path, size: int, mtime_ns: int) -> str:
 class Embedder:
     """Batched, length-sorted MiniLM embeddings, mean-pooled and L2-normalized."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 2) -> None:
         model_path, tokenizer_path = model_files()
         import onnxruntime
         from tokenizers import Tokenizer
 
-        # Chosen by measurement (2-core machine, 100 rubric-point sentences in batches of 32, median of
-        # 5 interleaved runs; the machine was shared, so wall is noisy and CPU the steadier figure):
-        #   threads=2, spinning on (the old setting)   wall 2106 ms   CPU 1687 ms
-        #   threads=2, spinning off                    wall 1067 ms   CPU 1182 ms
-        #   threads=1, spinning off                    wall 1045 ms   CPU 1043 ms   <- chosen
-        # Spinning threads burn a core waiting for work between the model's small ops. Graph
-        # optimisation (1 thread, no spinning): basic 1533/936 ms, extended 1053/1017, all 1029/1004.
+        # Chosen by measurement: 2-core machine, 100 rubric-point sentences in batches of 32, median
+        # of 5-7 interleaved runs, CPU and wall per 100 sentences. Shared with other work (load ~5):
+        #   2 threads, spinning on (old)  wall 2106 ms  CPU 1687 ms
+        #   2 threads, spinning off       wall 1067 ms  CPU 1182 ms
+        #   1 thread,  spinning off       wall 1045 ms  CPU 1043 ms
+        # A core free (load ~3):
+        #   2 threads, spinning on (old)  wall  680 ms  CPU 1355 ms
+        #   2 threads, spinning off       wall  669 ms  CPU 1280 ms   <- chosen: fast when a core is
+        #   1 thread,  spinning off       wall 1039 ms  CPU 1082 ms      free, no collapse when not
+        # Spinning workers burn CPU waiting between the model's small ops and starve everything else
+        # when the cores are busy. Graph optimisation (1 thread, loaded): basic 1533 ms wall / 936 ms
+        # CPU, extended 1053/1017, all 1029/1004; all is onnxruntime's default, set here explicitly.
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -12,7 +12,7 @@ from interviewer.corpus import FULL_LOOP, Corpus, Question, load_corpus
 from interviewer.embeddings import Embedder, shared_embedder
 from interviewer.judge import OfflineJudge
 from interviewer.providers import Provider, create_provider
-from interviewer.retrieval import Retriever
+from interviewer.retrieval import Progress, Retriever
 from interviewer.store import Store
 
 
@@ -23,7 +23,9 @@ class Engine:
     store: Store
     provider_override: Provider | None = None
     index_dir: Path | None = None
+    progress: Progress | None = None  # told (done, total, what) per batch while the index builds
     _retriever: Retriever | None = field(default=None, repr=False)
+    _focus: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
     _loading: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -32,10 +34,11 @@ class Engine:
 
     @property
     def retriever(self) -> Retriever:
-        """The chroma index (built or checked on first use; chroma takes a second or two to import)."""
+        """The index (synced with the corpus on first use; chroma takes a second or two to import)."""
         with self._loading:
             if self._retriever is None:
-                self._retriever = Retriever(self.corpus, self.index_dir or self.settings.index_dir, self.embedder)
+                index_dir = self.index_dir or self.settings.index_dir
+                self._retriever = Retriever(self.corpus, index_dir, self.embedder, self.progress)
             return self._retriever
 
     def warm_up(self) -> threading.Thread:
@@ -51,7 +54,7 @@ class Engine:
     @cached_property
     def judge(self) -> OfflineJudge:
         """The offline judge; rubric-point vectors come from the chroma index."""
-        return OfflineJudge(self.embedder, self.retriever.rubric_vectors)
+        return OfflineJudge(self.embedder, self.retriever.rubric_vectors, corpus_dir=self.settings.corpus_dir)
 
     @cached_property
     def offline(self) -> Provider:
@@ -67,9 +70,12 @@ class Engine:
         return create_provider(self.settings.provider, self.settings, self.judge)
 
     def focus_ids(self, focus: str, round_name: str) -> list[str]:
-        """Question ids nearest in meaning to a focus text (e.g. a weak topic), best first."""
-        where = None if round_name == FULL_LOOP else round_name
-        return [h.question.id for h in self.retriever.search(focus, where, self.settings.max_difficulty, k=10)]
+        """Question ids on a focus topic (e.g. a weak one), best first; empty when nothing in the corpus matches it."""
+        key = (focus, round_name)
+        if key not in self._focus:
+            where = None if round_name == FULL_LOOP else round_name
+            self._focus[key] = [h.question.id for h in self.retriever.search(focus, where, self.settings.max_difficulty, k=10)]
+        return self._focus[key]
 
     def related(self, question: Question, k: int = 2) -> list[Question]:
         return self.retriever.related(question, k)

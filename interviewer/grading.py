@@ -27,6 +27,10 @@ VERDICT_THRESHOLDS: tuple[tuple[float, Verdict], ...] = (
 COVERED = 0.5  # a point at or above this coverage counts as covered
 # A wrong statement is worse than silence: a contradicted point scores 0 and costs half its weight.
 CONTRADICTION_PENALTY = 0.5
+# Code that fails a hidden test is wrong code, however well it is explained; code that passes them
+# all is most of the answer, and the rubric (complexity, edge cases, trade-offs) decides the rest.
+CODE_FAIL_CAP = 30.0
+CODE_PASS_FLOOR = 60.0
 MAX_SCORED_CHARS = 8000  # longer answers are stored whole but scored on their first part
 EVIDENCE_CHARS = 240
 EVIDENCE_MIN = 0.35  # below this coverage no sentence is credited as evidence
@@ -73,6 +77,18 @@ class PointGrades(BaseModel):
     points: list[PointGrade]
 
 
+class CodeTestRow(BaseModel):
+    """One example or hidden test the candidate's code was run against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    test: str
+    input: str
+    expected: str
+    result: str
+    passed: bool
+
+
 class QuestionGrade(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -81,6 +97,8 @@ class QuestionGrade(BaseModel):
     points: tuple[PointGrade, ...]
     grader: str
     notes: tuple[str, ...] = ()
+    code_tests: tuple[CodeTestRow, ...] = ()  # coding questions: the hidden tests the code was run against
+    code_follow_up: str = ""  # what to ask about the first failing test
 
     def point(self, point_id: str) -> PointGrade | None:
         return next((p for p in self.points if p.point_id == point_id), None)
@@ -94,6 +112,13 @@ class QuestionGrade(BaseModel):
 
     def contradicted(self) -> list[PointGrade]:
         return [p for p in self.points if p.contradicted]
+
+
+def score_with_code(rubric_score: float, all_passed: bool) -> float:
+    """A coding question's score from its rubric score and whether its code passed every hidden test."""
+    if all_passed:
+        return round(CODE_PASS_FLOOR + (100 - CODE_PASS_FLOOR) * rubric_score / 100, 1)
+    return min(rubric_score, CODE_FAIL_CAP)
 
 
 def weighted_score(question: Question, points: Sequence[PointGrade]) -> float:

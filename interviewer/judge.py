@@ -13,13 +13,18 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from interviewer.claims import assertion, matched_terms, negated, split_sentences, states_misconception
 from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
 from interviewer.embeddings import Embedder, Vectors
-from interviewer.grading import COVERED, EVIDENCE_CHARS, EVIDENCE_MIN, AnswerPart, PointGrade, QuestionGrade, scorable_text, weighted_score
+from interviewer.coding import CodeReport, extract_code, failure_follow_up, run_hidden
+from interviewer.grading import (
+    CODE_FAIL_CAP, COVERED, EVIDENCE_CHARS, EVIDENCE_MIN, AnswerPart, CodeTestRow, PointGrade, QuestionGrade,
+    score_with_code, scorable_text, weighted_score,
+)
 from interviewer.retrieval import embed_points
 
 # Said at the start of a sentence, these negate all of it, however far the claim is.
@@ -126,11 +131,14 @@ class OfflineJudge:
         embedder: Embedder,
         point_vectors: Callable[[Question], dict[str, np.ndarray]] | None = None,
         params: JudgeParams = JudgeParams(),
+        corpus_dir: Path | None = None,
     ) -> None:
         self._embedder = embedder
         self._point_vectors = point_vectors or partial(embed_points, embedder)
         self.params = params
+        self._corpus_dir = corpus_dir
         self._vectors: dict[str, np.ndarray] = {}  # each sentence is embedded once per judge
+        self._code_reports: dict[tuple[str, str], CodeReport] = {}  # each code answer runs once per judge
 
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
         sentences, notes = self.sentences(question, parts)
@@ -141,7 +149,29 @@ class OfflineJudge:
         if self._technical_only(question, points, sentences):
             score = min(score, self.params.technical_cap)
             notes.append("the answer stayed technical where the question is about people, priorities and communication")
-        return QuestionGrade(question_id=question.id, score=score, points=tuple(points), grader=self.name, notes=tuple(notes))
+        grade = QuestionGrade(question_id=question.id, score=score, points=tuple(points), grader=self.name, notes=tuple(notes))
+        return self.with_code(question, parts, grade)
+
+    def with_code(self, question: Question, parts: Sequence[AnswerPart], grade: QuestionGrade) -> QuestionGrade:
+        """A coding question's grade once its latest code has run against the hidden tests."""
+        if question.code is None:
+            return grade
+        code = next((c for c in (extract_code(p.text) for p in reversed(parts)) if c), None)
+        if code is None:
+            note = "no code was given, so the hidden tests could not run"
+            return grade.model_copy(update={"score": min(grade.score, CODE_FAIL_CAP), "notes": (*grade.notes, note)})
+        key = (question.id, code)
+        if key not in self._code_reports:
+            self._code_reports[key] = run_hidden(question, code, self._corpus_dir)
+        report = self._code_reports[key]
+        rows = tuple(CodeTestRow(test=t, input=i, expected=e, result=r, passed=r == "pass") for t, i, e, r in report.as_table())
+        passed = bool(rows) and all(r.passed for r in rows) and report.status == "passed"
+        failing = "" if passed else failure_follow_up(report)
+        note = f"hidden tests: {sum(r.passed for r in rows)} of {len(rows)} passed" + (f"; {report.complexity}" if report.complexity else "")
+        return grade.model_copy(update={
+            "score": score_with_code(grade.score, passed), "code_tests": rows, "code_follow_up": failing,
+            "notes": (*grade.notes, note),
+        })
 
     def sentences(self, question: Question, parts: Sequence[AnswerPart]) -> tuple[list[Sentence], list[str]]:
         """The answer's scorable sentences (injections, question echoes and term lists dropped), embedded once."""

@@ -139,6 +139,7 @@ def next_follow_up(state: QuestionState, assessment: QuestionGrade, steer_ask: s
     """
     return (
         push_back(state, assessment)
+        or code_failure(state, assessment)
         or steer(state, assessment, steer_ask)
         or drill(state, assessment)
         or deeper(state, assessment)
@@ -152,6 +153,13 @@ def push_back(state: QuestionState, assessment: QuestionGrade) -> FollowUpPlan |
             m = state.question.misconception(grade.misconception)
             return FollowUpPlan(PlanKind.PUSH_BACK, m.push_back, (m.contradicts,), 1, quote=short_quote(grade.evidence), misconception=m.id)
     return None
+
+
+def code_failure(state: QuestionState, assessment: QuestionGrade) -> FollowUpPlan | None:
+    """The candidate's code failed a hidden test: walk through that input, as an interviewer would."""
+    if not assessment.code_follow_up or any(f.plan == PlanKind.CODE and f.quote == assessment.code_follow_up for f in state.follow_ups()):
+        return None
+    return FollowUpPlan(PlanKind.CODE, assessment.code_follow_up, None, 1, quote=assessment.code_follow_up)
 
 
 def steer(state: QuestionState, assessment: QuestionGrade, ask: str) -> FollowUpPlan | None:

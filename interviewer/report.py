@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from interviewer.corpus import Corpus
 from interviewer.store import Store
-from interviewer.grading import COVERED, round_score, verdict_for
+from interviewer.grading import COVERED, CodeTestRow, round_score, verdict_for
 from interviewer.session import Session
 
 
@@ -37,6 +37,7 @@ class QuestionResult(BaseModel):
     answers: list[str]
     skipped: bool
     reference_answer: str
+    code_tests: list[CodeTestRow] = []
 
 
 class Transcript(BaseModel):
@@ -87,7 +88,7 @@ def build_report(session: Session) -> Report:
                 follow_ups=[t.text for t in state.turns if t.kind == "follow_up"],
                 answers=[t.text for t in state.turns if t.kind == "answer"],
                 skipped=not any(t.kind == "answer" for t in state.turns),
-                reference_answer=question.reference_answer,
+                reference_answer=question.reference_answer, code_tests=list(grade.code_tests),
             )
         )
     score = round_score(grades)
@@ -120,6 +121,11 @@ def to_markdown(report: Report) -> str:
             mark = "⚠️ wrong" if p.contradicted else "✅" if p.covered else "❌"
             evidence = f"“{_cell(p.evidence)}”" if p.evidence and (p.coverage > 0 or p.contradicted) else "—"
             lines.append(f"| {mark} | {_cell(p.point)} | {p.weight:g} | {p.coverage:.0%} | {evidence} |")
+        if q.code_tests:
+            passed = sum(t.passed for t in q.code_tests)
+            lines += ["", f"**Your code against the hidden tests: {passed} of {len(q.code_tests)} passed.**", "",
+                      "| test | input | expected | result |", "|---|---|---|---|"]
+            lines += [f"| {_cell(t.test)} | `{_cell(t.input)}` | `{_cell(t.expected)}` | {'✅ pass' if t.passed else '❌ ' + _cell(t.result)} |" for t in q.code_tests]
         wrong = [p for p in q.points if p.contradicted]
         if wrong:
             lines += ["", "**Stated wrongly:**", *(f"- You said “{_cell(p.evidence)}”. {p.correction}" for p in wrong)]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from interviewer.coding import CodeReport, run_examples
 from interviewer.corpus import FULL_LOOP, Question
 from interviewer.engine import Engine
 from interviewer.grading import QuestionGrade, round_score, verdict_for
@@ -28,6 +29,14 @@ T = TypeVar("T")
 
 class SessionError(RuntimeError):
     """The session cannot do what was asked in its current state."""
+
+
+def question_text(question: Question) -> str:
+    """The question as asked; a coding question adds the signature to write and its visible examples."""
+    if question.code is None:
+        return question.question
+    examples = "\n".join(f"    {e.call}  ->  {e.expected}" for e in question.code.examples)
+    return render(phrase("offline.yaml", "code_question"), question=question.question, signature=question.code.signature, examples=examples)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class Session:
         preferred = engine.focus_ids(focus, round_name) if focus else []
         picked = pick_questions(engine.corpus, round_name, count, seed, max_difficulty or settings.max_difficulty, preferred)
         meta = {**settings.public(), "seed": seed, "focus": focus, "provider": engine.provider_name}
-        first = render(phrase("offline.yaml", "first_question"), question=picked[0].question)
+        first = render(phrase("offline.yaml", "first_question"), question=question_text(picked[0]))
         session_id = engine.store.create_session(round_name, [q.id for q in picked], meta, first_turn=(picked[0].id, first))
         return cls(engine, engine.store.session(session_id))
 
@@ -173,6 +182,13 @@ class Session:
             self._add("candidate", TurnKind.END, self.current_question().id, "/end")
         for _ in self._finish():
             pass
+
+    def run_examples(self, code: str) -> CodeReport:
+        """Run code against the current question's visible examples, as an interviewer lets you before you submit."""
+        question = self.current_question()
+        if question.code is None:
+            raise SessionError("this question does not ask for code, so there are no examples to run")
+        return run_examples(question, code)
 
     def grades(self) -> dict[str, QuestionGrade]:
         return self.engine.store.grades(self.id)
@@ -288,9 +304,9 @@ class Session:
 
     def _question_text(self, q: Question, after_skip: bool, previous: Question) -> str:
         if previous.round != q.round:
-            text = render(phrase("offline.yaml", "round_change"), round=q.round, question=q.question)
+            text = render(phrase("offline.yaml", "round_change"), round=q.round, question=question_text(q))
         else:
-            text = render(phrase("offline.yaml", "next_question"), question=q.question)
+            text = render(phrase("offline.yaml", "next_question"), question=question_text(q))
         return f"{phrase('offline.yaml', 'skip_ack')} {text}" if after_skip else text
 
     def _history(self) -> tuple[Exchange, ...]:

@@ -37,9 +37,17 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_url(home: Path) -> Iterator[str]:
+def corpus(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The tiny corpus, or (parametrized with "coding") a corpus holding one coding question."""
+    if getattr(request, "param", None) == "coding":
+        return one_coding_question(tmp_path / "coding-corpus")
+    return TINY_CORPUS
+
+
+@pytest.fixture
+def app_url(home: Path, corpus: Path) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_CORPUS": str(TINY_CORPUS)}
+    env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_CORPUS": str(corpus)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -165,3 +173,49 @@ def test_two_browsers_answering_as_fast_as_the_page_allows_lose_nothing(app_url:
         browser.close()
     for n in range(2):
         assert stored[n] == sent[n], f"tab {n}: sent {sent[n]}, stored {stored[n]}"
+
+
+def one_coding_question(folder: Path, question_id: str = "coding.string-problems") -> Path:
+    """A corpus with a single coding question from the shipped corpus, and its hidden tests."""
+    import yaml
+
+    from interviewer.resources import corpus_dir
+
+    shipped = corpus_dir()
+    data = yaml.safe_load((shipped / "ml-coding.yaml").read_text(encoding="utf-8"))
+    data["questions"] = [q for q in data["questions"] if q["id"] == question_id]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ml-coding.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "code").mkdir(exist_ok=True)
+    test_file = data["questions"][0]["code"]["tests"]
+    shutil.copy(shipped / test_file, folder / test_file)
+    return folder
+
+
+@pytest.mark.parametrize("corpus", [pytest.param("coding", id="coding-corpus")], indirect=True)
+def test_a_coding_question_is_answered_in_the_editor_and_the_report_shows_the_test_table(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    buggy = "def edit_distance(a, b):\n    if a and b and a[0] == b[0]:\n        return edit_distance(a[1:], b[1:])\n    return abs(len(a) - len(b))\n"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 2200})
+        page.goto(app_url)
+        page.get_by_label("Round").click()
+        page.get_by_role("option", name="ml-coding").click()
+        page.get_by_role("button", name="Start interview").click()
+        expect(page.get_by_text("edit_distance('kitten', 'sitting')").first).to_be_visible(timeout=60_000)
+        editor = page.get_by_label("Your code")
+        editor.fill(buggy)
+        editor.press("Control+Enter")  # commit the text area before pressing a button
+        page.get_by_role("button", name="Run examples").click()
+        expect(page.get_by_text(re.compile(r"Examples: \d of 2 passed"))).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Submit code as my answer").click()
+        expect(page.get_by_text(re.compile("Walk me through|how would you fix it"))).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="End interview and grade").click()
+        expect(page.get_by_text(re.compile(r"Your code against the hidden tests: \d+ of \d+ passed"))).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "coding-report.png"), full_page=True)
+        browser.close()

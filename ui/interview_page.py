@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from shared import current_session, engine
 
+from interviewer.coding import code_stub
 from interviewer.report import Report, build_report, to_markdown, transcript_markdown
 from interviewer.session import Session, SessionError
 from interviewer.store import StoreError
@@ -75,6 +76,15 @@ def show_report(report: Report) -> None:
                 }
             )
             st.dataframe(table, hide_index=True, width="stretch", column_config={"covered": st.column_config.CheckboxColumn()})
+            if q.code_tests:
+                passed = sum(t.passed for t in q.code_tests)
+                st.markdown(f"**Your code against the hidden tests: {passed} of {len(q.code_tests)} passed**")
+                st.dataframe(
+                    pd.DataFrame({"test": [t.test for t in q.code_tests], "input": [t.input for t in q.code_tests],
+                                  "expected": [t.expected for t in q.code_tests],
+                                  "result": ["pass" if t.passed else t.result for t in q.code_tests]}),
+                    hide_index=True, width="stretch",
+                )
             st.markdown("**Model answer**")
             st.markdown(q.reference_answer)
             st.caption(f"Graded by {q.grader}.")
@@ -126,6 +136,29 @@ def _on_submit() -> None:
     queue_input(st.session_state.get(INPUT_KEY))
 
 
+def code_panel(session: Session) -> None:
+    """For coding questions: write the function, run the visible examples, submit it as the answer."""
+    question = session.current_question()
+    assert question.code is not None
+    key = f"code-{session.id}-{question.id}"
+    st.markdown("**Your code**")
+    code = st.text_area("Your code", value=code_stub(question), height=260, key=key, label_visibility="collapsed")
+    st.code(code, language="python")  # highlighted view of what will be run
+    left, right = st.columns(2)
+    if left.button("Run examples", width="stretch"):
+        report = session.run_examples(code)
+        rows = report.as_table()
+        if rows:
+            st.dataframe(pd.DataFrame(rows, columns=["example", "call", "expected", "result"]), hide_index=True, width="stretch")
+        passed = sum(r[3] == "pass" for r in rows)
+        (st.success if rows and passed == len(rows) else st.warning)(
+            f"Examples: {passed} of {len(rows)} passed." if rows else f"The code did not run: {report.message}"
+        )
+    if right.button("Submit code as my answer", type="primary", width="stretch"):
+        queue_input(f"```python\n{code.strip()}\n```")
+        st.rerun()
+
+
 def page() -> None:
     eng = engine()
     session = current_session(eng)
@@ -163,6 +196,8 @@ def page() -> None:
         take_answer(session, queued)
     elif not session.awaiting_answer:
         st.rerun()
+    if session.awaiting_answer and session.current_question().code is not None:
+        code_panel(session)
     if st.button("Skip this question"):
         queue_input("")
         st.rerun()

@@ -249,7 +249,8 @@ class OpenAIProvider:
                 # Re-ask with what was wrong, so the model can fix its own reply.
                 messages = [*messages, AIMessage(raw[:2000]), HumanMessage(f"That reply was invalid: {exc}. Reply again with only the corrected JSON.")]
                 continue
-            return Graded(self._checked(question, parts, self._verified(question, reply, answers, notes)), usage)
+            checked = self._checked(question, parts, self._verified(question, reply, answers, notes))
+            return Graded(self._judge.with_code(question, parts, checked), usage)
         raise InvalidGrade(f"the model returned unusable grades {attempt} times; last reply: {scrub(raw[:120])!r}", usage)
 
     def _complete_json(self, payload: list[dict[str, Any]], question: Question) -> str:

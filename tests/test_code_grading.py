@@ -1,0 +1,62 @@
+"""Code answers are run, not read: buggy code scores low however it is explained, correct code scores high."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.coding import load_hidden_tests
+from interviewer.corpus import Question, load_corpus
+from interviewer.embeddings import shared_embedder
+from interviewer.grading import AnswerPart
+from interviewer.judge import OfflineJudge
+from interviewer.planner import QuestionState, next_follow_up
+from interviewer.turns import PlanKind, Turn, TurnKind
+
+CORPUS = load_corpus()
+# The four buggy answers that scored as correct when code was graded as prose.
+BUGGY = {
+    "coding.reservoir-sampling": "one-over-i",
+    "coding.knn-implementation": "wrong-axis",
+    "coding.linear-regression-implementation": "flipped-gradient-sign",
+    "coding.string-problems": "no-base-cases",
+}
+
+
+@pytest.fixture(scope="module")
+def judge() -> OfflineJudge:
+    return OfflineJudge(shared_embedder())
+
+
+def answer(question: Question, code: str) -> str:
+    """The reference answer's explanation (confident and fluent) around the given code."""
+    parts = question.reference_answer.split("```")
+    prose = " ".join(parts[0::2])  # the text outside the reference's own code blocks
+    return f"{prose.strip()}\n\n```python\n{code.strip()}\n```\n"
+
+
+@pytest.mark.parametrize("question_id", sorted(BUGGY))
+def test_buggy_code_scores_30_or_less_and_correct_code_80_or_more(judge: OfflineJudge, question_id: str) -> None:
+    question = CORPUS.by_id[question_id]
+    tests = load_hidden_tests(question)
+    wrong = judge.grade(question, [AnswerPart(answer(question, tests.buggy[BUGGY[question_id]]))])
+    right = judge.grade(question, [AnswerPart(answer(question, tests.reference))])
+    assert wrong.score <= 30, wrong.notes
+    assert right.score >= 80, (right.score, right.notes)
+    assert any(not row.passed for row in wrong.code_tests) and all(row.passed for row in right.code_tests)
+    assert wrong.code_follow_up and ("Walk me through" in wrong.code_follow_up or "how would you fix it" in wrong.code_follow_up)
+
+
+def test_the_follow_up_targets_the_first_failing_test(judge: OfflineJudge) -> None:
+    question = CORPUS.by_id["coding.string-problems"]
+    tests = load_hidden_tests(question)
+    grade = judge.grade(question, [AnswerPart(answer(question, tests.buggy["no-base-cases"]))])
+    turns = (Turn(1, "interviewer", TurnKind.QUESTION, question.id, question.question),
+             Turn(2, "candidate", TurnKind.ANSWER, question.id, "code"))
+    plan = next_follow_up(QuestionState(question, turns), grade, "steer")
+    assert plan is not None and plan.kind == PlanKind.CODE and plan.ask == grade.code_follow_up
+
+
+def test_an_answer_without_code_cannot_pass_a_coding_question(judge: OfflineJudge) -> None:
+    question = CORPUS.by_id["coding.reservoir-sampling"]
+    grade = judge.grade(question, [AnswerPart(question.reference_answer.split("```")[0])])
+    assert grade.score <= 30 and any("no code" in n for n in grade.notes)
