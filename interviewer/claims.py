@@ -29,6 +29,10 @@ _CONTRAST = re.compile(
 # Hard clause boundaries: a claim's terms never span them.
 _BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|:|\(|\)|—| - ")
 # A pre-window for negation stops at these (so "Because we do not want leakage, we split by time" holds).
+# "It is not true that", "It is false that", "It's not the case that", "Not true:": the whole sentence is denied.
+_NEGATED_FRAME = re.compile(r"^\W*(it\s+is|it's|this\s+is|that\s+is)\s+(not|never)\s+(true|the case|correct)\b[\s,:]*(that\b)?|^\W*(it\s+is\s+)?(false|untrue)\s+that\b")
+# A negation before a claim reaches back at most this many words, and not past a comma or a clause
+# connective ("do not penalize the bias, tune lambda" negates only the first item of the list).
 _SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\b(because|so|which|that is|but|whereas|while|however|although|though|then)\b")
 NEGATION_LOOKBACK_WORDS = 5
 MISCONCEPTION_SPAN_CHARS = 70  # a wrong statement is said in a few words
@@ -108,9 +112,9 @@ def assertion(claim: Claim, sentence: str, max_chars: int | None = None) -> Asse
     a real statement further along. `max_chars` bounds the window (misconceptions are tight
     statements; a loose window would join words from different items of a list).
     """
-    if not claim:
-        return None
     lowered = sentence.lower()
+    if not claim or _NEGATED_FRAME.match(lowered):
+        return None  # a sentence that opens by denying itself asserts nothing, whatever negations it holds inside
     limit = min(max_chars or MAX_SPAN_CHARS, MAX_SPAN_CHARS)
     best: Assertion | None = None
     for lo, hi in _clauses(lowered):
