@@ -102,17 +102,23 @@ def echoes(sentence: str, question_words: set[str], share: float) -> bool:
 
 
 def is_term_list(sentence: str, question: Question) -> bool:
-    """Rubric terms strung together without a claim: a fragment, or terms of 3+ points with hardly a function word."""
+    """Rubric terms strung together without a claim.
+
+    A fragment of under four words; a lone rubric term; terms of three or more points with hardly
+    a function word; or a run of four or more items that are each little more than a rubric term.
+    """
     words = re.findall(r"[\w'-]+", sentence.lower())
     if len(words) < 4:
+        return True
+    terms = sorted({t for p in question.rubric for t in (*p.key_terms, *(t for c in p.claims for g in c for t in g))})
+    items = [i for i in (re.sub(r"^(and|or|also|keywords?|key points?|topics?)\b\W*", "", c.strip(" .").lower()) for c in re.split(r"[,;:]", sentence)) if i]
+    bare = sum(1 for i in items if (found := matched_terms(terms, i)) and len(i.split()) <= max(len(t.split()) for t in found) + 1)
+    if (len(items) >= 4 and bare >= 0.6 * len(items)) or (len(items) == 1 and bare == 1):
         return True
     function_share = sum(1 for w in words if w in STOPWORDS) / len(words)
     if function_share >= 0.12:
         return False
-    hit_points = 0
-    for point in question.rubric:
-        terms = {*point.key_terms, *(t for claim in point.claims for group in claim for t in group)}
-        hit_points += bool(matched_terms(sorted(terms), sentence))
+    hit_points = sum(1 for p in question.rubric if matched_terms([*p.key_terms, *(t for c in p.claims for g in c for t in g)], sentence))
     return hit_points >= 3
 
 
