@@ -211,7 +211,10 @@ def run_examples(question: Question, code: str) -> CodeReport:
     """Run the visible examples only: what `/run` shows the candidate."""
     calls = tuple((e.call, e.expected) for e in _spec(question).examples)
     result = run_job(Job(code=code, entry=entry_name(question), calls=calls), EXAMPLE_LIMITS)
-    return _report(question, "examples", result, [c for c, _ in calls])
+    report = _report(question, "examples", result, [c for c, _ in calls])
+    shown = dict(calls)  # examples are visible: show the call and the expected value for passes too
+    cases = tuple(c.model_copy(update={"shown": c.shown or c.name, "expected": c.expected or shown.get(c.name, "")}) for c in report.cases)
+    return report.model_copy(update={"cases": cases})
 
 
 def run_hidden(question: Question, code: str, corpus_dir: Path | None = None, stop_at_first_failure: bool = False) -> CodeReport:

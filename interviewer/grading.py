@@ -25,8 +25,10 @@ VERDICT_THRESHOLDS: tuple[tuple[float, Verdict], ...] = (
     (0.0, "Strong No Hire"),
 )
 COVERED = 0.5  # a point at or above this coverage counts as covered
-# A wrong statement is worse than silence: a contradicted point scores 0 and costs half its weight.
-CONTRADICTION_PENALTY = 0.5
+# A wrong statement is worse than silence: a contradicted point scores 0 and costs its weight again.
+# Chosen on the tuning half of the adversarial set (0.5 vs 1.0: strong-beats-wrong pairs 65% vs 77%,
+# wrong answers 29 vs 24, own-words answers 72 either way; gold-set score r 0.883 vs 0.876).
+CONTRADICTION_PENALTY = 1.0
 # Code that fails a hidden test is wrong code, however well it is explained; code that passes them
 # all is most of the answer, and the rubric (complexity, edge cases, trade-offs) decides the rest.
 CODE_FAIL_CAP = 30.0

@@ -125,7 +125,7 @@ def to_markdown(report: Report) -> str:
             passed = sum(t.passed for t in q.code_tests)
             lines += ["", f"**Your code against the hidden tests: {passed} of {len(q.code_tests)} passed.**", "",
                       "| test | input | expected | result |", "|---|---|---|---|"]
-            lines += [f"| {_cell(t.test)} | `{_cell(t.input)}` | `{_cell(t.expected)}` | {'✅ pass' if t.passed else '❌ ' + _cell(t.result)} |" for t in q.code_tests]
+            lines += [f"| {_cell(t.test)} | {_code_cell(t.input)} | {_code_cell(t.expected)} | {'✅ pass' if t.passed else '❌ ' + _cell(t.result)} |" for t in q.code_tests]
         wrong = [p for p in q.points if p.contradicted]
         if wrong:
             lines += ["", "**Stated wrongly:**", *(f"- You said “{_cell(p.evidence)}”. {p.correction}" for p in wrong)]
@@ -144,6 +144,11 @@ def transcript_markdown(report: Report) -> str:
         who = "Interviewer" if t.role == "interviewer" else "You"
         lines += [f"**{who}** ({t.at}):", "", t.text or "_(no answer)_", ""]
     return "\n".join(lines)
+
+
+def _code_cell(text: str) -> str:
+    """A hidden test shows its input and expected value only when it fails."""
+    return f"`{_cell(text)}`" if text else "(hidden)"
 
 
 def _cell(text: str) -> str:

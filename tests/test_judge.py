@@ -153,12 +153,15 @@ def test_key_terms_match_whole_words_and_plurals() -> None:
     assert matched_terms(["AUC"], "the AUCs were fine; cause") == ["AUC"]
 
 
-def test_score_is_weighted_coverage_less_half_the_weight_of_contradicted_points() -> None:
+def test_score_is_weighted_coverage_less_the_weight_of_contradicted_points() -> None:
     coverage = {"metrics": 1.0, "resampling": 0.0, "class-weights": 0.5, "calibration": 1.0}
     points = [PointGrade(point_id=k, coverage=v) for k, v in coverage.items()]
     assert weighted_score(IMBALANCE, points) == pytest.approx(100 * (3 + 0 + 1 + 1) / 8, abs=0.1)
     points[0] = PointGrade(point_id="metrics", coverage=0.0, contradicted=True)
-    assert weighted_score(IMBALANCE, points) == pytest.approx(100 * (-1.5 + 0 + 1 + 1) / 8, abs=0.1)
+    assert weighted_score(IMBALANCE, points) == pytest.approx(0.0, abs=0.1)  # -3 + 0 + 1 + 1 < 0, floored at 0
+    points[0] = PointGrade(point_id="metrics", coverage=1.0)
+    points[3] = PointGrade(point_id="calibration", coverage=0.0, contradicted=True)
+    assert weighted_score(IMBALANCE, points) == pytest.approx(100 * (3 + 0 + 1 - 1) / 8, abs=0.1)
 
 
 def test_verdicts_follow_thresholds() -> None:

@@ -25,6 +25,14 @@ if not CHROMIUM and not os.environ.get("CI"):
     pytest.skip("Debian chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
 
+def launch(playwright: Any) -> Any:
+    """Debian's chromium, headless, with the flags this closed network needs."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,10 +83,7 @@ def test_short_interview_in_chromium_ends_with_a_report_screenshot(app_url: str,
 
     assert CHROMIUM, "chromium is required in CI"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(app_url)
         page.get_by_role("button", name="Start interview").click()
@@ -141,10 +146,7 @@ def test_two_browsers_answering_as_fast_as_the_page_allows_lose_nothing(app_url:
 
     assert CHROMIUM, "chromium is required in CI"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
+        browser = launch(p)
         pages = [browser.new_context().new_page() for _ in range(2)]
         for page in pages:
             page.goto(app_url)
@@ -198,10 +200,7 @@ def test_a_coding_question_is_answered_in_the_editor_and_the_report_shows_the_te
 
     buggy = "def edit_distance(a, b):\n    if a and b and a[0] == b[0]:\n        return edit_distance(a[1:], b[1:])\n    return abs(len(a) - len(b))\n"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 2200})
         page.goto(app_url)
         page.get_by_label("Round").click()
