@@ -327,11 +327,30 @@ def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning
         repeated = matched_terms(point.key_terms, q.question)
         if len(repeated) >= 2:
             yield "warning", f"{q.id}: key terms {repeated} of '{point.id}' already appear in the question"
+    for point in q.rubric:
+        unstated = unsupported_facts(point.point, q.reference_answer)
+        if unstated:
+            yield "warning", f"{q.id}: rubric point '{point.id}' names {', '.join(unstated)}, which the reference answer never states"
     for m in q.misconceptions:
         hits = [s for s in reference if states_misconception(m.pattern, s)]
         if hits:
             yield "warning", f"{q.id}: misconception '{m.id}' matches the reference answer: \"{hits[0][:80]}\""
     yield from _completeness_problems(q)
+
+
+# Numbers, acronyms and named methods: the facts a rubric point can state that a reference must back.
+_FACT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%?|[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*)(?![\w])")
+
+
+def unsupported_facts(point: str, reference: str) -> list[str]:
+    """Numbers and named terms (acronyms, methods) in a rubric point that the reference answer does not contain."""
+    ref = re.sub(r"[^a-z0-9%.]+", " ", reference.lower())
+    missing = []
+    for token in dict.fromkeys(_FACT.findall(point)):
+        bare = token.lower().removesuffix("s") if token[-1:] == "s" and any(ch.isupper() for ch in token[:-1]) else token.lower()
+        if not re.search(rf"(?<![a-z0-9]){re.escape(bare)}", ref):
+            missing.append(token)
+    return missing
 
 
 def _completeness_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
