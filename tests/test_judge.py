@@ -165,4 +165,4 @@ def test_score_is_weighted_coverage_less_the_weight_of_contradicted_points() -> 
 
 
 def test_verdicts_follow_thresholds() -> None:
-    assert [verdict_for(s) for s in (10, 50, 75, 90)] == ["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
+    assert [verdict_for(s) for s in (10, 40, 55, 90)] == ["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
