@@ -133,9 +133,11 @@ def submit(page: Any, text: str) -> None:
         box.press("Enter")
         try:
             expect(box).to_have_value("", timeout=2_000)
-            return
         except AssertionError:
             continue  # the box was disabled between typing and Enter: nothing was sent yet, send again
+        # The page shows the answer in the chat at once; that is when it takes the next one.
+        expect(page.get_by_test_id("stChatMessage").filter(has_text=text).first).to_be_visible(timeout=60_000)
+        return
     raise AssertionError(f"the page never took {text!r}")
 
 
