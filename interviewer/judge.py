@@ -182,13 +182,16 @@ class OfflineJudge:
     def sentences(self, question: Question, parts: Sequence[AnswerPart]) -> tuple[list[Sentence], list[str]]:
         """The answer's scorable sentences (injections, question echoes and term lists dropped), embedded once."""
         question_words = content_words(question.question)
+        # Echo and term-list filters guard claims; a rubric without claims (the Mohler adapter's) is
+        # scored the way it was calibrated, on every sentence, short ones included.
+        filtered = any(p.claims for p in question.rubric)
         kept: list[Sentence] = []
         notes: list[str] = []
         for p, part in enumerate(parts):
             text, part_notes = scorable_text(part.text)
             notes.extend(n for n in part_notes if n not in notes)
             for i, sentence in enumerate(split_sentences(text)):
-                if echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question):
+                if filtered and (echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question)):
                     continue
                 kept.append(Sentence(sentence, p, i))
         vectors = self.embed([s.text for s in kept])

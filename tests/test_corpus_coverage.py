@@ -17,6 +17,12 @@ TOPICS = {
         overfitting regularization linear-vs-logistic-regression activation-functions tree-ensembles boosting-vs-bagging
         unsupervised-techniques k-means semi-supervised loss-function-types loss-convexity classification-metrics
         regression-metrics model-optimization improving-model-performance"""),
+    "ml-fundamentals/deep-learning": ("fundamentals", """cnn-convolutions data-augmentation weight-initialisation
+        vanishing-gradients normalisation-layers transfer-learning curse-of-dimensionality learning-paradigms
+        cross-validation-schemes time-series-validation"""),
+    "system-design/search": ("search", """learning-to-rank query-understanding retrieval-stage click-models-labels
+        search-metrics-experiments image-classification-service demand-forecasting-time-series anomaly-detection-metrics
+        semantic-search-embeddings personalised-search"""),
     "ml-coding": ("coding", """k-means-implementation knn-implementation decision-tree-implementation
         linear-regression-implementation metrics-implementation reservoir-sampling probability-problems
         hash-tables-distributed graph-problems string-problems array-problems"""),
@@ -46,7 +52,7 @@ TOPICS = {
         ambiguous-scope saying-no underperforming-teammate"""),
 }
 MINIMUM = {"phone-screen": 10, "systems-engineering": 20, "architecture": 8, "non-technical": 20,
-           "ml-fundamentals": 29, "ml-coding": 11, "system-design": 61, "infra-design": 16, "advanced": 7}
+           "ml-fundamentals": 39, "ml-coding": 11, "system-design": 71, "infra-design": 16, "advanced": 7}
 
 
 def test_corpus_has_no_errors_or_warnings() -> None:
