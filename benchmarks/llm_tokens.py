@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fake_openai import FakeOpenAI, start  # noqa: E402
+from fake_openai import FakeOpenAI, Received, start  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.corpus import load_corpus  # noqa: E402
@@ -31,19 +31,29 @@ def main(turns: int = 20) -> None:
             settings = Settings(home=Path(tmp), corpus_dir=Path("corpus"))
             settings = replace(settings, provider="openai", base_url=base_url, max_follow_ups=turns, history_turns=turns)
             engine = Engine(settings=settings, corpus=load_corpus(), store=Store(settings.db_path))
-            session = Session.start(engine, "system-design", questions=1, seed=1)
+            session = Session.start(engine, "system-design", questions=8, seed=1)
             question = session.current_question()
-            for turn in range(turns):
-                # Answers of growing length: the worst case for an unbounded prompt.
-                session.answer(" ".join([question.reference_answer] * (1 + turn // 4)))
-                session.reply()
-            sizes = [count_messages([(m["role"], m["content"]) for m in r.body["messages"]]) for r in fake.received if not r.is_grading]
+            answered = 0
+            while not session.finished and len(follow_up_requests(fake)) < turns:
+                if not session.awaiting_answer:
+                    session.reply()
+                    continue
+                # Full-length answers that grow: the worst case for an unbounded prompt. Only the first
+                # half of the reference, so points stay uncovered and the interviewer keeps drilling.
+                half = session.current_question().reference_answer
+                answered += 1
+                session.answer(" ".join([half[: len(half) // 2]] * (1 + answered // 4)))
+            sizes = [count_messages([(m["role"], m["content"]) for m in r.body["messages"]]) for r in follow_up_requests(fake)]
     finally:
         stop()
     print(f"prompt token budget {settings.prompt_token_budget}; question {question.id}")
     for i, size in enumerate(sizes, 1):
         print(f"turn {i:2d}: {size:5d} prompt tokens")
-    print(f"max {max(sizes)}, turn-20/turn-5 ratio {sizes[-1] / sizes[4]:.2f}")
+    print(f"max {max(sizes)}, turn-{len(sizes)}/turn-2 ratio {sizes[-1] / sizes[1]:.2f}")
+
+
+def follow_up_requests(fake: FakeOpenAI) -> list[Received]:
+    return [r for r in fake.received if not r.is_grading and "Per-question results" not in r.text]
 
 
 if __name__ == "__main__":
