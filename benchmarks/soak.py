@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from conftest import TINY_CORPUS  # noqa: E402
-from soak import soak  # noqa: E402
+from soaking import soak  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.corpus import load_corpus  # noqa: E402

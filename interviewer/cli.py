@@ -54,8 +54,8 @@ def corpus_check(directory: Path | None) -> int:
     for problem in corpus.problems:
         print(problem)
     code_problems = check_reference_solutions(corpus, directory)
-    for problem in code_problems:
-        print(f"code: error: {problem}")
+    for message in code_problems:
+        print(f"code: error: {message}")
     counts: Counter[str] = Counter(q.round for q in corpus.questions)
     for name in ROUNDS:
         print(f"{name:22} {counts.get(name, 0):3d} questions")
@@ -221,12 +221,14 @@ def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO)
 def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from interviewer.engine import build_engine
     from interviewer.evaluation import mohler, runner
+    from interviewer.evaluation.log import RunLog
     from interviewer.evaluation.runner import ProviderGrader
 
     engine = build_engine(settings)
     progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
     grader = ProviderGrader(engine.provider) if settings.provider != "offline" else None
     target = Path(args.set)
+    report: RunLog
     if args.set == "retrieval" or target.parent.name == "retrieval":
         from interviewer.evaluation import retrieval
 

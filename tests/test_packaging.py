@@ -104,7 +104,12 @@ def test_corpus_check_honours_interviewer_corpus_and_dir_overrides_it(
 
 def test_ui_runs_the_packaged_app_with_its_config_and_passes_extra_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+
+    def record(command: list[str]) -> int:
+        calls.append(command)
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", record)
     assert cli.main(["ui", "--server.headless", "true"]) == 0
     (command,) = calls
     assert command[:4] == [sys.executable, "-m", "streamlit", "run"]

@@ -14,7 +14,7 @@ from interviewer.embeddings import shared_embedder
 from interviewer.evaluation.cases import LabelledSetError
 from interviewer.evaluation.retrieval import evaluate, load_topics
 from interviewer.retrieval import RUBRIC, Retriever, embed_points, reciprocal_rank_fusion
-from tests.conftest import TINY_CORPUS
+from conftest import TINY_CORPUS
 
 QUESTIONS_AND_POINTS = 3 + 4 + 3 + 4  # tiny corpus: 3 questions with 4, 3 and 4 rubric points
 

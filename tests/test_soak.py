@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from interviewer.engine import Engine
 
-from soak import soak
+from soaking import soak
 
 
 def test_sixty_turns_with_thirty_percent_faults_lose_nothing_and_never_crash(engine: Engine) -> None:

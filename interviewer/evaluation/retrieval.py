@@ -134,7 +134,7 @@ def threshold_sweep(records: Sequence[TopicRecord], ranked: Sequence[dict[str, l
     return accuracy
 
 
-def evaluate(retriever: Retriever, path: Path = DEFAULT_SET, progress: Progress = iter) -> RunLog:
+def evaluate(retriever: Retriever, path: Path = DEFAULT_SET, progress: Progress = iter) -> RetrievalRunLog:
     """Run every topic through every mode and render the report."""
     topics = load_topics(path, retriever.corpus)
     ranked = [rankings(retriever, t.topic) for t in progress(topics)]
