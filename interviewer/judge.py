@@ -221,7 +221,8 @@ class OfflineJudge:
             evidence = min(asserted.values(), key=lambda s: s.position)
             return PointGrade(point_id=point.id, coverage=1.0 if full else self.params.one_claim, evidence=evidence.text[:EVIDENCE_CHARS])
         # No claim asserted: a little credit for saying something close in meaning, never from a negated sentence.
-        plain = [s for s in sentences if not negated(s.text)]
+        # (and never from a formula or fragment with fewer than three content words)
+        plain = [s for s in sentences if not negated(s.text) and len(content_words(s.text)) >= 3]
         if vector is None or not plain:
             return PointGrade(point_id=point.id, coverage=0.0)
         sims = np.stack([s.vector for s in plain if s.vector is not None]) @ vector
