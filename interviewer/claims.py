@@ -8,6 +8,8 @@ one term of each group is not negated, and no term used is the object of a contr
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,9 +147,6 @@ MAX_COMBINATIONS = 512
 
 def _windows(found: list[list[tuple[int, int, str]]], limit: int) -> list[tuple[int, int, list[tuple[int, int, str]]]]:
     """Every way to pick one occurrence per group (distinct words), tightest first, within `limit` chars."""
-    import itertools
-    import math
-
     if math.prod(len(g) for g in found) > MAX_COMBINATIONS:  # a very repetitive sentence: nearest picks only
         combos = [[min(g, key=lambda o: abs(o[0] - anchor[0])) for g in found] for anchor in itertools.chain(*found)]
     else:

@@ -78,6 +78,11 @@ class RubricPoint(_Frozen):
     claims: tuple[ClaimSpec, ...] = ()
     phase: Phase | None = None
 
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Every term the point is written in: its key terms and each term of each claim."""
+        return frozenset({*self.key_terms, *(t for claim in self.claims for group in claim for t in group)})
+
 
 class Misconception(_Frozen):
     """A common wrong statement: its pattern in a sentence marks `contradicts` as contradicted."""

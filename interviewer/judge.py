@@ -110,7 +110,7 @@ def is_term_list(sentence: str, question: Question) -> bool:
     words = re.findall(r"[\w'-]+", sentence.lower())
     if len(words) < 4:
         return True
-    terms = sorted({t for p in question.rubric for t in (*p.key_terms, *(t for c in p.claims for g in c for t in g))})
+    terms = sorted({t for p in question.rubric for t in p.terms})
     items = [i for i in (re.sub(r"^(and|or|also|keywords?|key points?|topics?)\b\W*", "", c.strip(" .").lower()) for c in re.split(r"[,;:]", sentence)) if i]
     bare = sum(1 for i in items if (found := matched_terms(terms, i)) and len(i.split()) <= max(len(t.split()) for t in found) + 1)
     if (len(items) >= 4 and bare >= 0.6 * len(items)) or (len(items) == 1 and bare == 1):
@@ -118,7 +118,7 @@ def is_term_list(sentence: str, question: Question) -> bool:
     function_share = sum(1 for w in words if w in STOPWORDS) / len(words)
     if function_share >= 0.12:
         return False
-    hit_points = sum(1 for p in question.rubric if matched_terms([*p.key_terms, *(t for c in p.claims for g in c for t in g)], sentence))
+    hit_points = sum(1 for p in question.rubric if matched_terms(sorted(p.terms), sentence))
     return hit_points >= 3
 
 

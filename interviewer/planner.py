@@ -205,18 +205,13 @@ def deeper(state: QuestionState, assessment: QuestionGrade) -> FollowUpPlan | No
 
 def relevant_quote(answer: str, question: Question, probes: Sequence[str]) -> str:
     """A short quote of the answer's sentence most about the probed points, or '' when none is."""
-    terms = sorted({t for pid in probes for t in _point_terms(question, pid)})
+    terms = sorted({t for pid in probes for t in question.point(pid).terms})
     best, hits = "", 0
     for sentence in split_sentences(scorable_text(answer)[0])[:60]:  # never quote an injection back
         found = len(matched_terms(terms, sentence))
         if found > hits:
             best, hits = sentence, found
     return short_quote(best) if best else ""
-
-
-def _point_terms(question: Question, point_id: str) -> set[str]:
-    point = question.point(point_id)
-    return {*point.key_terms, *(t for claim in point.claims for group in claim for t in group)}
 
 
 def short_quote(sentence: str) -> str:

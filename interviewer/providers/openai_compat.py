@@ -148,12 +148,13 @@ class OpenAIProvider:
                     raise
                 # The stream dropped mid-reply: finish it with one plain request (the client retries that).
                 reply.add(self._usage(prompt_tokens, 0))
-                text = self._complete(payload, reply)
+                text = self._complete(payload)
                 already = "".join(sent)
                 rest = text[len(already) :] if text.startswith(already) else f"\n(Let me rephrase.) {text}"
                 sent.append(rest)
                 yield rest
-            reply.add(Usage(0, count_tokens("".join(sent), self.model), 0, cost_usd(self.model, Usage(0, count_tokens("".join(sent), self.model)))))
+            completion = Usage(0, count_tokens("".join(sent), self.model))
+            reply.add(Usage(0, completion.completion_tokens, 0, cost_usd(self.model, completion)))
 
         return Streamed(pieces)
 
@@ -177,7 +178,7 @@ class OpenAIProvider:
         except Exception as exc:
             raise _failure(exc) from exc
 
-    def _complete(self, payload: list[dict[str, Any]], usage: Streamed | None = None, **extra: Any) -> str:
+    def _complete(self, payload: list[dict[str, Any]], **extra: Any) -> str:
         import openai
 
         try:
