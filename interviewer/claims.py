@@ -3,7 +3,8 @@
 A claim is a tuple of term groups; a sentence asserts it when every group has a term in
 the same clause run (no "whereas", "but", ";" between them), the smallest window holding
 one term of each group is not negated, and no term used is the object of a contrast
-("rather than L2", "unlike L2", "not L2"). Pure text logic: no model, no corpus.
+("rather than L2", "unlike L2", "not L2"). A term accepts its regular inflections on every word and,
+for a few common words (SYNONYMS), their ordinary paraphrases. Pure text logic: no model, no corpus.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ Claim = Sequence[Sequence[str]]
 # Words that flip what follows them inside a clause.
 _NEGATION = re.compile(
     r"(?<![a-z0-9\-/])(not|no|never|none|nothing|neither|nor|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|"
-    r"wasn't|weren't|shouldn't|wouldn't|couldn't|hasn't|haven't|hadn't|false|untrue|myth|incorrectly)(?![a-z0-9\-/])"
+    r"wasn't|weren't|shouldn't|wouldn't|couldn't|hasn't|haven't|hadn't|false|untrue|myth|incorrectly|rarely|hardly|"
+    r"(?:poor|bad) at|fails? to|unable to|struggles? to)(?![a-z0-9\-/])"
     r"|n't(?![a-z0-9])"
 )
 # A term right after one of these is what the sentence sets aside, not what it asserts.
@@ -29,7 +31,7 @@ _CONTRAST = re.compile(
     r"other than|beyond|apart from)\s+(?:the\s+|a\s+|an\s+|plain\s+|just\s+|only\s+)?$"
 )
 # Hard clause boundaries: a claim's terms never span them.
-_BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|:|\(|\)|—| - ")
+_BOUNDARY = re.compile(r"\bwhereas\b|\bwhile\b|\bbut\b|\bhowever\b|;|\(|\)|—| - ")
 # A pre-window for negation stops at these (so "Because we do not want leakage, we split by time" holds).
 # "It is not true that", "It is false that", "It's not the case that", "Not true:": the whole sentence is denied.
 _NEGATED_FRAME = re.compile(r"^\W*(it\s+is|it's|this\s+is|that\s+is)\s+(not|never)\s+(true|the case|correct)\b[\s,:]*(that\b)?|^\W*(it\s+is\s+)?(false|untrue)\s+that\b")
@@ -41,12 +43,93 @@ MISCONCEPTION_SPAN_CHARS = 70  # a wrong statement is said in a few words
 MAX_SPAN_CHARS = 220  # about 35 words: farther apart, the terms are not one claim
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)  # the shipped corpus has about 20,000 distinct terms; a smaller cache thrashes
 def term_pattern(term: str) -> re.Pattern[str]:
     """Whole words, case-insensitive, separators optional, simple inflections on the last word."""
     words = [re.escape(w) for w in re.split(r"[\s\-_/]+", term.lower()) if w]
     body = r"[\s\-_/]*".join(words)
     return re.compile(rf"(?<![a-z0-9]){body}(s|es|ed|ing|d)?(?![a-z0-9])")
+
+
+# Words a claim's or a misconception's term also accepts, so ordinary paraphrases count ("a fine metric"
+# states what "the right metric" does; "lowers" what "reduces" does). Directed: the key is the word
+# written in the corpus, the values what a candidate may say instead. Only meaning-preserving swaps
+# that hold in any ML context; hyphenated compounds ("fine-tune") are never expanded.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "reduce": ("lower", "decrease", "cut", "shrink", "lessen"),
+    "lower": ("reduce", "decrease", "cut"),
+    "decrease": ("reduce", "lower", "cut", "shrink"),
+    "increase": ("raise", "boost", "grow", "inflate"),
+    "raise": ("increase", "boost"),
+    "large": ("big", "huge", "massive"),
+    "big": ("large", "huge", "massive"),
+    "huge": ("large", "big", "massive"),
+    "small": ("tiny", "little"),
+    "fast": ("quick", "rapid"),
+    "faster": ("quicker",),
+    "cheap": ("inexpensive", "low-cost"),
+    "expensive": ("costly", "pricey"),
+    "right": ("good", "fine", "appropriate", "suitable", "reasonable", "sensible", "adequate", "ideal", "best", "correct", "proper"),
+    "good": ("fine", "right", "appropriate", "suitable", "reasonable", "sensible", "adequate", "ideal", "great", "solid", "proper"),
+    "best": ("ideal", "optimal", "right", "ideal"),
+    "fine": ("good", "ok", "okay", "acceptable", "adequate"),
+    "enough": ("sufficient", "adequate"),
+    "sufficient": ("enough", "adequate"),
+    "metric": ("measure", "yardstick", "kpi"),
+    "always": ("invariably", "every time", "in every case"),
+    "bias": ("skew",),
+    "biased": ("skewed",),
+    "biases": ("skews",),
+    "explode": ("blow up",),
+    "fix": ("solve", "resolve", "cure"),
+    "solve": ("fix", "resolve", "cure"),
+    "remove": ("drop", "delete", "discard", "eliminate"),
+    "discard": ("drop", "remove", "throw away"),
+    "monitor": ("track", "watch", "alert on"),
+    "track": ("monitor", "watch"),
+    "check": ("verify", "validate"),
+    "use": ("rely on", "go with", "opt for", "employ"),
+    "guarantee": ("ensure", "guarantees"),
+    "identical": ("the same",),
+    "useless": ("meaningless", "worthless", "uninformative"),
+    "misleading": ("deceptive", "uninformative"),
+}
+
+
+_FIXED_WORDS = frozenset("the and for not nor are was were has had its than then this that with from per".split())
+
+
+def _inflected(word: str) -> str:
+    """A word with its regular inflections: reduce/reduces/reduced/reducing, copy/copies, stop/stopped."""
+    w = re.escape(word)
+    if not word.isalpha() or len(word) < 3 or word in _FIXED_WORDS:
+        return w
+    if word.endswith("ize") or word.endswith("ise"):
+        return rf"{re.escape(word[:-3])}i[sz](?:e|es|ed|ing|ation|ations)"
+    if word.endswith("e"):
+        return rf"{re.escape(word[:-1])}(?:e|es|ed|ing|er|ers)"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return rf"{re.escape(word[:-1])}(?:y|ies|ied|ying)"
+    return rf"{w}(?:s|es|ed|ing|{re.escape(word[-1])}ed|{re.escape(word[-1])}ing|er|ers)?"
+
+
+def _phrase(words: Sequence[str]) -> str:
+    return r"[\s\-_/]*".join(_inflected(w) for w in words)
+
+
+@lru_cache(maxsize=32768)  # the shipped corpus has about 20,000 distinct terms; a smaller cache thrashes
+def claim_term_pattern(term: str) -> re.Pattern[str]:
+    """Like `term_pattern`, but every word inflects and the words of SYNONYMS accept their paraphrases."""
+    parts = []
+    for token in term.lower().split():
+        pieces = [p for p in re.split(r"[\-_/]+", token) if p]
+        if len(pieces) == 1 and pieces[0] in SYNONYMS:
+            options = (pieces[0], *SYNONYMS[pieces[0]])
+            parts.append("(?:" + "|".join(_phrase(o.split()) for o in options) + ")")
+        elif pieces:
+            parts.append(_phrase(pieces))
+    body = r"[\s\-_/]*".join(parts)
+    return re.compile(rf"(?<![a-z0-9]){body}(?![a-z0-9])")
 
 
 def matched_terms(terms: Sequence[str], text: str) -> list[str]:
@@ -85,26 +168,32 @@ def _clauses(lowered: str) -> list[tuple[int, int]]:
 def _occurrences(group: Sequence[str], lowered: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
     out = []
     for term in group:
-        for m in term_pattern(term).finditer(lowered, lo, hi):
+        for m in claim_term_pattern(term).finditer(lowered, lo, hi):
             if not _CONTRAST.search(lowered[max(lo, m.start() - 24) : m.start()]):
                 out.append((m.start(), m.end(), term))
     return out
 
 
 def _negations(lowered: str, start: int, end: int, used: Sequence[tuple[int, int]]) -> int:
-    """Negation cues in the window and just before it, outside the terms used, up to a soft boundary."""
+    """1 if the window (with a few words before it, up to a soft boundary) is negated, else 0.
+
+    Negations cancel only within one stretch between soft boundaries ("it is not untrue"); two in
+    different stretches do not ("they don't ship, so there's no need to tell them" is negated).
+    """
     before = lowered[:start]
     cut = max((m.end() for m in _SOFT_BOUNDARY.finditer(before)), default=0)
     words = list(re.finditer(r"\S+", before[cut:]))
     lo = cut + words[-NEGATION_LOOKBACK_WORDS].start() if len(words) >= NEGATION_LOOKBACK_WORDS else cut
-    count = 0
+    stretches = [m.start() for m in _SOFT_BOUNDARY.finditer(lowered, lo, end)]
+    counts: dict[int, int] = {}
     for m in _NEGATION.finditer(lowered, lo, end):
         if any(s <= m.start() < e for s, e in used):
             continue
         if re.search(r",\s*$", lowered[max(0, m.start() - 3) : m.start()]):
             continue  # "L1, not L2, gives ..." sets L2 aside; it does not negate the sentence
-        count += 1
-    return count
+        stretch = sum(1 for b in stretches if b < m.start())
+        counts[stretch] = counts.get(stretch, 0) + 1
+    return int(any(c % 2 for c in counts.values()))
 
 
 def assertion(claim: Claim, sentence: str, max_chars: int | None = None) -> Assertion | None:
@@ -136,10 +225,13 @@ _LIST_GAP = re.compile(r"^(?:[\s,/&+|]|\band\b|\bor\b)*$")
 
 
 def _listed(lowered: str, used: Sequence[tuple[int, int, str]]) -> bool:
-    """Terms strung together by commas alone ("precision, recall, PR-AUC") are a list, not a claim."""
+    """Terms strung together by commas or chained conjunctions ("precision, recall, PR-AUC") are a list, not a claim."""
     spans = sorted((s, e) for s, e, _ in used)
     gaps = [lowered[a[1] : b[0]] for a, b in zip(spans, spans[1:])]
-    return bool(gaps) and all(_LIST_GAP.match(g) for g in gaps) and any("," in g or "/" in g for g in gaps)
+    if not gaps or not all(_LIST_GAP.match(g) for g in gaps):
+        return False
+    # "a, b and c" or a run-on "a and b and c": joined by nothing but commas and conjunctions.
+    return any("," in g or "/" in g for g in gaps) or (len(gaps) >= 2 and all(re.search(r"\b(and|or)\b", g) for g in gaps))
 
 
 MAX_COMBINATIONS = 512
@@ -174,6 +266,24 @@ def split_sentences(text: str, max_words: int = 40) -> list[str]:
         for start in range(0, len(words), max_words):
             out.append(" ".join(words[start : start + max_words]))
     return out
+
+
+# A sentence opening with one of these continues the previous sentence's topic ("MAPE divides by the
+# true value. It explodes near zero.").
+_PRONOUN_START = re.compile(r"^\W*(it|its|it's|this|they|their|these)\b", re.I)
+TOPIC_WORDS = 4
+
+
+def carried(previous: str, sentence: str) -> str:
+    """`sentence` with the topic of `previous` (its first words, up to a comma) put back in front of a leading pronoun.
+
+    Only the words before the previous sentence's first comma or colon, at most TOPIC_WORDS of them, are carried,
+    so a claim cannot borrow more than the subject; a sentence that opens by denying itself carries nothing.
+    """
+    if not previous or not _PRONOUN_START.match(sentence) or _NEGATED_FRAME.match(sentence.lower()):
+        return sentence
+    head = re.split(r"[,;:(]", previous, maxsplit=1)[0].split()[:TOPIC_WORDS]
+    return f"{' '.join(head)}: {sentence}" if head else sentence
 
 
 def asserts(claim: Claim, sentence: str) -> bool:

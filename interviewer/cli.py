@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TextIO
 
-from interviewer import resources
+from interviewer import resources, terminal
+from interviewer.resources import EmbeddingModelMissing
 from interviewer.config import ConfigError, Settings, load_settings
 from interviewer.corpus import ROUND_CHOICES, ROUNDS, CorpusError, load_corpus
-from interviewer.embeddings import EmbeddingModelMissing
 from interviewer.evaluation.cases import LabelledSetError
 from interviewer.providers import ProviderError
 from interviewer.session import Session, SessionError, UnknownRound
 from interviewer.store import SessionNotFound, StoreError
+from interviewer.terminal import plural
+from interviewer.turns import TurnKind
 
 EVAL_SETS = resources.eval_sets_dir()
 NAMED_SETS = {"gold": "interview", "adversarial": "adversarial"}
@@ -50,7 +52,7 @@ def corpus_check(directory: Path | None) -> int:
     """Validate the corpus, run every coding question's reference solution and buggy versions, show counts."""
     from interviewer.coding import check_reference_solutions
 
-    corpus = load_corpus(directory)
+    corpus = load_corpus(directory, judge_texts=True)
     for problem in corpus.problems:
         print(problem)
     code_problems = check_reference_solutions(corpus, directory)
@@ -58,60 +60,81 @@ def corpus_check(directory: Path | None) -> int:
         print(f"code: error: {message}")
     counts: Counter[str] = Counter(q.round for q in corpus.questions)
     for name in ROUNDS:
-        print(f"{name:22} {counts.get(name, 0):3d} questions")
+        print(f"{name:22} {plural(counts.get(name, 0), 'question'):>13}")
     coding = sum(1 for q in corpus.questions if q.code is not None)
-    print(f"{coding} coding questions: reference solutions pass their hidden tests and buggy versions fail them"
+    print(f"{plural(coding, 'coding question')}: reference solutions pass their hidden tests and buggy versions fail them"
           if not code_problems else f"{len(code_problems)} problems with coding questions' hidden tests")
     errors = len(corpus.errors) + len(code_problems)
     warnings = len(corpus.problems) - len(corpus.errors)
-    print(f"{len(corpus.questions)} questions in {len(corpus.files)} files, {errors} errors, {warnings} warnings")
+    print(f"{plural(len(corpus.questions), 'question')} in {plural(len(corpus.files), 'file')}, {plural(errors, 'error')}, {plural(warnings, 'warning')}")
     return 1 if errors else 0
 
 
 def interview(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from interviewer.engine import build_engine
     from interviewer.report import build_report, to_markdown, transcript_markdown
+    from interviewer.terminal_report import print_report, report_console
 
-    engine = build_engine(settings)
+    progress, errors = terminal.IndexProgress(), terminal.error_console()
+    with terminal.showing_progress(terminal.LOADING_QUESTIONS, errors):  # parsing the corpus takes seconds without its cache
+        engine = build_engine(settings)
     if engine.corpus.errors:
         print(f"note: {len(engine.corpus.errors)} corpus entries were skipped as invalid; `interviewer corpus check` lists them", file=sys.stderr)
+    engine.progress = progress
+    live = terminal.interactive(sys.stdin, out)
+    with terminal.showing_progress(progress, errors):  # --focus searches the index, so a first run builds it here
+        session = Session.resume(engine, args.resume) if args.resume else Session.start(
+            engine, args.round, args.questions, args.seed, args.focus, args.difficulty)
     if args.resume:
-        session = Session.resume(engine, args.resume)
         out.write(f"Resuming session {session.id} ({session.round}).\n")
     else:
-        session = Session.start(engine, args.round, args.questions, args.seed, args.focus, args.difficulty)
         if args.focus and not engine.focus_ids(args.focus, args.round):  # cached: no second search
             print(f"note: no question in this round matches the focus '{args.focus}'; picking questions as usual", file=sys.stderr)
-        out.write(f"Session {session.id}: {session.round}, {len(session.questions)} questions. "
-                  "End each answer with a blank line; /skip to pass, /end to finish early.\n")
-    engine.warm_up()
-    answers = read_answers(sys.stdin.buffer)
+        keys = (f"{terminal.SEND_KEYS} sends an answer, Enter starts a new line" if live else "End each answer with a blank line")
+        out.write(f"Session {session.id}: {session.round}, {plural(len(session.questions), 'question')}. "
+                  f"{keys}; /skip to pass, /hint when stuck, /end to finish early.\n")
+        out.write(f"\nInterviewer: {session.introduction}\n")
+    past = [t.text for t in session.turns if t.kind == TurnKind.ANSWER]
+    typed = terminal.TerminalAnswers(past, progress, lambda: session.current_question().code is not None) if live else read_answers(sys.stdin.buffer)
+    answers = terminal.ready_answers(typed, progress, errors)
     stopped: str | None = None
     try:
         try:
-            run_turns(session, answers, out, echo=not sys.stdin.isatty())
+            run_turns(session, answers, out, echo=not sys.stdin.isatty(), on_shown=lambda: progress.watch(engine.warm_up()))
         except InputEnded:
             stopped = "Input ended before the interview finished"
     except KeyboardInterrupt:  # outside the inner try: SIGINT can land just after readline saw EOF
         stopped = "Interrupted"
     if stopped:
         out.write(f"\n{stopped}. Every answer so far is saved. Resume with: interviewer --resume {session.id}\n")
-        return 130 if stopped == "Interrupted" else 0
+        code = 130 if stopped == "Interrupted" else 0
+        terminal.exit_if_building(progress, code)
+        return code
     report = build_report(session)
     folder = settings.runs_dir / session.id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.md").write_text(to_markdown(report), encoding="utf-8")
     (folder / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     (folder / "transcript.md").write_text(transcript_markdown(report), encoding="utf-8")
-    out.write("\n" + to_markdown(report) + f"\nSaved to {folder}\n")
+    out.write("\n")
+    print_report(report, report_console(out), args.model_answer)
+    out.write(f"\nSaved to {folder}\n")
     return 0
 
 
-def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO, echo: bool = False) -> None:
-    """Alternate interviewer replies (streamed) and candidate answers until the session closes."""
+def run_turns(
+    session: Session, answers: Iterator[tuple[str, bool]], out: TextIO, echo: bool = False, on_shown: Callable[[], object] | None = None
+) -> None:
+    """Alternate interviewer replies (streamed) and candidate answers until the session closes.
+
+    on_shown runs once the first message is on screen (the CLI loads the model then, while the candidate reads).
+    """
     pending = session.pending_message()
     if pending is not None:
         out.write(f"\nInterviewer: {pending.text}\n")
+        out.flush()
+    if on_shown is not None:
+        on_shown()
     while not session.finished:
         if not session.awaiting_answer:
             out.write("\nInterviewer: ")
@@ -120,7 +143,7 @@ def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO
                 out.flush()
             out.write("\n")
             continue
-        out.write("\nYou: ")
+        out.write(f"\n{status_text(session)}\nYou: ")
         out.flush()
         try:
             text, bad_bytes = next(answers)
@@ -149,6 +172,12 @@ def run_turns(session: Session, answers: Iterator[tuple[str, bool]], out: TextIO
             continue
         for note in receipt.notes:
             print(f"note: {note}", file=sys.stderr)
+
+
+def status_text(session: Session) -> str:
+    """The clock, and in design rounds the phases covered so far, shown above each prompt."""
+    progress = session.progress()
+    return "\n".join(f"[{line}]" for line in (progress.clock.line(), progress.phases_line()) if line)
 
 
 def examples_table(session: Session, text: str) -> str:
@@ -191,9 +220,9 @@ def code_from_editor(session: Session) -> str:
 
 def history(settings: Settings, out: TextIO) -> int:
     from interviewer.report import history_summary
-    from interviewer.store import Store
+    from interviewer.store import open_store
 
-    summary = history_summary(Store(settings.db_path), load_corpus(settings.corpus_dir))
+    summary = history_summary(open_store(settings), load_corpus(settings.corpus_dir, cache_dir=settings.cache_dir))
     if not summary.sessions:
         out.write("No sessions yet. Start one with: interviewer --round ml-fundamentals\n")
         return 0
@@ -209,13 +238,30 @@ def history(settings: Settings, out: TextIO) -> int:
     return 0
 
 
-def show_report(settings: Settings, session_id: str, as_json: bool, out: TextIO) -> int:
+def show_report(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """A session's report for the terminal (or plain text when piped), as report.md's Markdown, or as JSON."""
     from interviewer.engine import build_engine
     from interviewer.report import build_report, to_markdown
+    from interviewer.terminal_report import print_report, report_console
 
-    report = build_report(Session.resume(build_engine(settings), session_id))
-    out.write(report.model_dump_json(indent=2) + "\n" if as_json else to_markdown(report))
+    engine = build_engine(settings)
+    progress = terminal.IndexProgress()
+    engine.progress = progress
+    with terminal.showing_progress(progress, terminal.error_console()):  # grading an unfinished session needs the index
+        report = build_report(Session.resume(engine, args.session_id))
+    if args.json or args.markdown:
+        out.write(report.model_dump_json(indent=2) + "\n" if args.json else to_markdown(report))
+    else:
+        print_report(report, report_console(out), args.model_answer)
     return 0
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -228,6 +274,9 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     progress = (lambda items: items) if args.quiet else runner.progress_bar(args.set)
     grader = ProviderGrader(engine.provider) if settings.provider != "offline" else None
     target = Path(args.set)
+    # A model's grades are journaled in the run folder as they arrive: rerunning with --out FOLDER resumes.
+    folder = args.out or runner.run_folder(settings.runs_dir.parent / "eval-runs", target.stem)
+    batch = runner.Batch(args.concurrency, folder / runner.JOURNAL_NAME) if grader else runner.Batch()
     report: RunLog
     if args.set == "retrieval" or target.parent.name == "retrieval":
         from interviewer.evaluation import retrieval
@@ -242,13 +291,13 @@ def run_eval(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
                 f"Mohler CSV not found{f' at {csv_path}' if csv_path else ''} (the data set is not shipped with interviewer; "
                 f"a checkout looks in ../shared/data/mohler/): pass its path, e.g. interviewer eval path/to/{resources.MOHLER_CSV_NAME}"
             )
-        report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader)
+        report = runner.evaluate_mohler(engine, csv_path, args.bootstrap, progress, grader, batch)
     elif args.set in NAMED_SETS or target.exists():
         path = EVAL_SETS / NAMED_SETS[args.set] if args.set in NAMED_SETS else target
-        report = runner.evaluate_set(engine, path, args.bootstrap, progress, grader)
+        report = runner.evaluate_set(engine, path, args.bootstrap, progress, grader, batch)
     else:
         raise CorpusError(f"unknown eval set '{args.set}': use mohler, {', '.join(NAMED_SETS)}, personas, a CSV or a labelled folder")
-    folder = report.save(args.out or runner.run_folder(settings.runs_dir.parent / "eval-runs", report.name))
+    folder = report.save(folder)
     out.write("\n".join(report.markdown) + f"\n\nSaved to {folder}\n")
     return 0
 
@@ -280,11 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", help="offline (default), openai (any OpenAI-compatible endpoint), or a registered provider")
     parser.add_argument("--model", help="model name for --provider openai")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    parser.add_argument("--minutes", type=positive_int, help="length of the round in minutes (default 45); each question gets an equal share")
+    parser.add_argument("--model-answer", action="store_true", help="show each question's model answer in the report")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("history", help="past sessions, scores by round and weakest topics")
     report = sub.add_parser("report", help="show the report of a session")
     report.add_argument("session_id")
     report.add_argument("--json", action="store_true")
+    report.add_argument("--markdown", action="store_true", help="the Markdown of report.md instead of the terminal view")
+    report.add_argument("--model-answer", action="store_true", default=argparse.SUPPRESS, help="show each question's model answer")
     evaluate = sub.add_parser("eval", help="batch rubric evals: grader vs human grades, simulated candidates")
     evaluate.add_argument("set", help="'mohler' or a Mohler-format CSV; 'gold' or a labelled folder/file; 'personas'; 'retrieval'")
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
@@ -292,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--rounds", nargs="*", help="personas: rounds to simulate (default: all)")
     evaluate.add_argument("--out", type=Path, help="run folder (default: DATA_FOLDER/eval-runs/TIMESTAMP-NAME)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.add_argument("--concurrency", type=positive_int, default=1, help="with a model grader: requests in flight at once")
     corpus = sub.add_parser("corpus", help="corpus tools").add_subparsers(dest="corpus_command", required=True)
     check = corpus.add_parser("check", help="validate corpus/*.yaml and show per-round counts")
     check.add_argument("--dir", type=Path, help="corpus folder (default: INTERVIEWER_CORPUS, else the shipped corpus)")
@@ -312,14 +366,14 @@ def main(argv: list[str] | None = None) -> int:
             return corpus_check(args.dir or load_settings().corpus_dir)
         settings = load_settings(
             provider=args.provider, model=args.model, base_url=args.base_url,
-            max_follow_ups=args.max_follow_ups, non_technical_follow_ups=args.max_follow_ups,
+            max_follow_ups=args.max_follow_ups, non_technical_follow_ups=args.max_follow_ups, round_minutes=args.minutes,
         )
         if args.command == "history":
             return history(settings, out)
         if args.command == "eval":
             return run_eval(settings, args, out)
         if args.command == "report":
-            return show_report(settings, args.session_id, args.json, out)
+            return show_report(settings, args, out)
         if not args.round and not args.resume:
             parser.print_help()
             return 2

@@ -120,10 +120,32 @@ def extract_code(answer_text: str) -> str | None:
     blocks = [b for b in _FENCE.findall(answer_text) if b.strip()]
     if blocks:
         return "\n\n".join(textwrap.dedent(b).strip("\n") for b in blocks) + "\n"
-    for candidate in (answer_text, _from_first_def(answer_text)):
+    for candidate in (answer_text, _from_first_def(answer_text), _code_paragraphs(answer_text)):
         if candidate and _defines_something(candidate):
             return textwrap.dedent(candidate).strip("\n") + "\n"
     return None
+
+
+_CODE_LINE = re.compile(r"^\s*(?:def |class |import |from \S+ import |return\b|@|for .+:|while .+:|if .+:|elif |else:|try:|except\b|"
+                        r"with .+:|raise |yield |[A-Za-z_][\w.\[\], ]*\s*[-+*/%|&]?=[^=])")
+
+
+def _code_paragraphs(text: str) -> str | None:
+    """Unfenced code with prose between its paragraphs ("Here is the class: ... Its fit is O(1) ..."): the code only.
+
+    A paragraph is kept when it has a line that reads as code and the code kept so far still parses
+    with it (an indented paragraph continues the function above it); prose never parses.
+    """
+    kept: list[str] = []
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        if not any(_CODE_LINE.match(line) for line in paragraph.splitlines()):
+            continue
+        try:
+            ast.parse(textwrap.dedent("\n\n".join([*kept, paragraph])))
+        except SyntaxError:
+            continue
+        kept.append(paragraph)
+    return "\n\n".join(kept) if kept else None
 
 
 def _from_first_def(text: str) -> str | None:

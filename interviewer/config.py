@@ -33,6 +33,10 @@ class Settings:
     max_retries: int = 3
     prompt_token_budget: int = 3000
     history_turns: int = 6
+    round_minutes: int = 45  # a real round's length; each question gets an equal share of it
+    # Shared services for a deployment of several replicas; None means the embedded default in `home`.
+    database_url: str | None = None  # postgresql://user:password@host:port/db instead of the SQLite file
+    chroma_url: str | None = None  # http://host:port of a Chroma server instead of the index folder
 
     def follow_ups_for(self, round_name: str) -> int:
         return self.non_technical_follow_ups if round_name == "non-technical" else self.max_follow_ups
@@ -50,12 +54,30 @@ class Settings:
         return self.home / "runs"
 
     @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
     def config_file(self) -> Path:
         return self.home / "config.toml"
 
     def public(self) -> dict[str, Any]:
-        """What may be stored with a session: no secrets live in Settings at all."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        """What may be stored with a session: service URLs lose their passwords, no other secret lives in Settings."""
+        return {f.name: redacted_url(str(getattr(self, f.name))) if f.name in _URLS else str(getattr(self, f.name)) for f in fields(self)}
+
+
+_URLS = frozenset({"database_url", "chroma_url"})
+
+
+def redacted_url(url: str) -> str:
+    """A URL as it may be shown, logged or stored: the password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 _ENV = {
@@ -67,6 +89,9 @@ _ENV = {
     "timeout_s": "INTERVIEWER_TIMEOUT",
     "prompt_token_budget": "INTERVIEWER_TOKEN_BUDGET",
     "corpus_dir": "INTERVIEWER_CORPUS",
+    "round_minutes": "INTERVIEWER_ROUND_MINUTES",
+    "database_url": "INTERVIEWER_DATABASE_URL",
+    "chroma_url": "INTERVIEWER_CHROMA_URL",
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import yaml
+from pydantic import VERSION as PYDANTIC_VERSION
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from interviewer import resources
@@ -68,6 +71,8 @@ MIN_MISCONCEPTIONS = 3
 # Rounds where a candidate is expected to ask about the scenario before answering.
 FACT_ROUNDS: tuple[str, ...] = ("system-design", "infra-design", "architecture", "advanced", "non-technical")
 DESIGN_ROUNDS: tuple[str, ...] = ("system-design", "infra-design", "architecture")
+# Rubric points whose id starts with this are credited from the clarifying questions a candidate asks.
+CLARIFY_POINT_PREFIX = "clarify"
 
 
 class RubricPoint(_Frozen):
@@ -201,18 +206,59 @@ def default_corpus_dir() -> Path:
     return resources.corpus_dir()
 
 
-def load_corpus(directory: Path | None = None) -> Corpus:
-    """Load every corpus/*.yaml; invalid questions or files are skipped and reported."""
+def load_corpus(directory: Path | None = None, *, judge_texts: bool = False, cache_dir: Path | None = None) -> Corpus:
+    """Load every corpus/*.yaml; invalid questions or files are skipped and reported.
+
+    judge_texts adds the checks of claims and misconceptions against each reference answer
+    (all warnings, several seconds for the whole corpus): `corpus check` asks for them, an interview does not.
+    With a cache_dir, the parsed corpus is kept there keyed by the files' bytes: parsing the YAML
+    costs about 0.6 s of CPU for the shipped corpus, reading the cache 20 ms.
+    """
     directory = directory or default_corpus_dir()
     if not directory.is_dir():
         raise CorpusError(f"corpus folder not found: {directory}")
-    questions: list[Question] = []
-    problems: list[Problem] = []
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not files:
         raise CorpusError(f"no corpus files (*.yaml) in {directory}; point INTERVIEWER_CORPUS at a folder of question files")
+    if cache_dir is None or judge_texts:
+        return _parse_files(files, judge_texts)
+    cached = cache_dir / f"corpus-{_files_key(files)}.pickle"
+    try:
+        corpus = pickle.loads(cached.read_bytes())
+        if isinstance(corpus, Corpus):
+            return corpus
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass  # no cache yet, or one this version cannot read: parse and write it anew
+    corpus = _parse_files(files, judge_texts=False)
+    _write_cache(cached, corpus)
+    return corpus
+
+
+def _files_key(files: Sequence[Path]) -> str:
+    """Changes with any file's name or bytes, and with the code that parses them."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + PYDANTIC_VERSION.encode())
     for path in files:
-        file_questions, file_problems = _load_file(path)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _write_cache(path: Path, corpus: Corpus) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob("corpus-*.pickle"):
+            stale.unlink(missing_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError:
+        pass  # a read-only or full data folder costs speed, not the interview
+
+
+def _parse_files(files: Sequence[Path], judge_texts: bool) -> Corpus:
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    for path in files:
+        file_questions, file_problems = _load_file(path, judge_texts)
         questions.extend(file_questions)
         problems.extend(file_problems)
     unique, dup_problems = _drop_duplicates(questions, files)
@@ -237,7 +283,7 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
-def _load_file(path: Path) -> tuple[list[Question], list[Problem]]:
+def _load_file(path: Path, judge_texts: bool) -> tuple[list[Question], list[Problem]]:
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
@@ -265,6 +311,8 @@ def _load_file(path: Path) -> tuple[list[Question], list[Problem]]:
             problems.extend(_problem_from(name, nodes.root, loc, err) for err in exc.errors())
             continue
         semantic = list(_semantic_problems(question))
+        if judge_texts:
+            semantic += _judgement_problems(question)
         if semantic:
             line = _line_of(nodes.root, loc)
             problems.extend(Problem(name, line, msg, sev) for sev, msg in semantic)
@@ -300,17 +348,15 @@ def _semantic_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"
         for term in point.key_terms:
             if term.lower() in STOPWORDS:
                 yield "warning", f"{q.id}: key term '{term}' of '{point.id}' is a common word that matches almost any answer"
-    yield from _judgement_problems(q)
+    yield from _reference_problems(q)
     words = len(q.reference_answer.split())
     low, high = REFERENCE_WORDS
     if not low <= words <= high:
         yield "warning", f"{q.id}: reference answer has {words} words (aim for {low}-{high})"
 
 
-def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
-    """Claims, misconceptions, follow-up prerequisites, facts, hints and phases, checked against the text."""
-    from interviewer.claims import asserts, matched_terms, split_sentences, states_misconception
-
+def _reference_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
+    """Follow-up prerequisites and misconceptions that name rubric points the question does not have."""
     point_ids = {p.id for p in q.rubric}
     for fu in q.follow_ups:
         for need in fu.requires:
@@ -322,6 +368,12 @@ def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning
     for m in q.misconceptions:
         if m.contradicts not in point_ids:
             yield "error", f"{q.id}: misconception '{m.id}' contradicts unknown rubric point '{m.contradicts}'"
+
+
+def _judgement_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
+    """Claims, misconceptions, facts, hints and phases, checked against the question's own texts."""
+    from interviewer.claims import asserts, matched_terms, split_sentences, states_misconception
+
     reference = split_sentences(q.reference_answer)
     for point in q.rubric:
         for claim in point.claims:
@@ -369,6 +421,12 @@ def _completeness_problems(q: Question) -> Iterable[tuple[Literal["error", "warn
         yield "warning", f"{q.id}: has {len(q.hints)} hints (2-3, from a nudge to a strong pointer)"
     if q.round in FACT_ROUNDS and len(q.facts) < 3:
         yield "warning", f"{q.id}: has {len(q.facts)} scenario facts (at least 3 in {q.round})"
+    for point in q.rubric:
+        if point.id.startswith(CLARIFY_POINT_PREFIX):
+            if point.phase not in (None, "requirements"):
+                yield "warning", f"{q.id}: '{point.id}' is credited from clarifying questions, so its phase must be requirements"
+            if len(q.facts) < 3:
+                yield "warning", f"{q.id}: '{point.id}' is credited from clarifying questions, which need at least 3 scenario facts"
     if q.round in DESIGN_ROUNDS:
         unphased = [p.id for p in q.rubric if p.phase is None]
         if unphased:

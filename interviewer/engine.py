@@ -6,14 +6,17 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interviewer.config import Settings
 from interviewer.corpus import FULL_LOOP, Corpus, Question, load_corpus
-from interviewer.embeddings import Embedder, shared_embedder
-from interviewer.judge import OfflineJudge
 from interviewer.providers import Provider, create_provider
-from interviewer.retrieval import Progress, Retriever
-from interviewer.store import Store
+
+if TYPE_CHECKING:  # numpy, onnxruntime and chromadb load on the warm-up thread, after the first question is shown
+    from interviewer.embeddings import Embedder
+    from interviewer.judge import OfflineJudge
+    from interviewer.retrieval import Progress, Retriever
+from interviewer.store import Store, open_store
 
 
 @dataclass
@@ -30,6 +33,8 @@ class Engine:
 
     @property
     def embedder(self) -> Embedder:
+        from interviewer.embeddings import shared_embedder
+
         return shared_embedder()
 
     @property
@@ -37,8 +42,12 @@ class Engine:
         """The index (synced with the corpus on first use; chroma takes a second or two to import)."""
         with self._loading:
             if self._retriever is None:
+                from interviewer.retrieval import Retriever
+
                 index_dir = self.index_dir or self.settings.index_dir
-                self._retriever = Retriever(self.corpus, index_dir, self.embedder, self.progress)
+                self._retriever = Retriever(
+                    self.corpus, index_dir, self.embedder, self.progress, self.settings.chroma_url, self.settings.database_url
+                )
             return self._retriever
 
     def warm_up(self) -> threading.Thread:
@@ -54,6 +63,8 @@ class Engine:
     @cached_property
     def judge(self) -> OfflineJudge:
         """The offline judge; rubric-point vectors come from the chroma index."""
+        from interviewer.judge import OfflineJudge
+
         return OfflineJudge(self.embedder, self.retriever.rubric_vectors, corpus_dir=self.settings.corpus_dir)
 
     @cached_property
@@ -85,7 +96,7 @@ def build_engine(settings: Settings, provider: Provider | None = None) -> Engine
     """Load the corpus and open the store; the index and model load lazily on first use."""
     return Engine(
         settings=settings,
-        corpus=load_corpus(settings.corpus_dir),
-        store=Store(settings.db_path),
+        corpus=load_corpus(settings.corpus_dir, cache_dir=settings.cache_dir),
+        store=open_store(settings),
         provider_override=provider,
     )

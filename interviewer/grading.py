@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviewer.claims import split_sentences
-from interviewer.corpus import Question
+from interviewer.corpus import CLARIFY_POINT_PREFIX, Question
 
 Verdict = Literal["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
 # The hiring bar on true rubric coverage (0-100): Lean No Hire, Lean Hire, Strong Hire start here.
@@ -171,3 +171,83 @@ def scorable_text(text: str) -> tuple[str, list[str]]:
 def round_score(grades: Sequence[QuestionGrade]) -> float:
     """Mean question score, or 0 when nothing was graded."""
     return round(sum(g.score for g in grades) / len(grades), 1) if grades else 0.0
+
+
+# -- interview mechanics: credit for clarifying questions, partial credit after the last hint ---------
+
+# A point covered only after the question's final (strongest) hint was nearly given away: it earns at
+# most half its weight. Half, because the candidate still had to say it and explain it; still counted
+# as covered (COVERED is 0.5), so the report does not list it as missed.
+HINTED_CAP = 0.5
+# Asking about this many distinct scenario topics fully covers a "clarify" point (the corpus's clarify
+# points list five or six things worth asking). A topic is a fact the interviewer gave, or a question
+# no fact answers that still names one of the point's terms ("what is the horizon?").
+CLARIFY_TOPICS_FOR_FULL = 4
+
+
+def clarifiable_points(question: Question) -> list[str]:
+    """Rubric points the round scores from clarifying questions: `clarify-*` points (requirements phase in design rounds)."""
+    return [p.id for p in question.rubric if p.id.startswith(CLARIFY_POINT_PREFIX) and p.phase in (None, "requirements")]
+
+
+def clarification_credit(question: Question, point_id: str, facts_found: Sequence[int], unanswered: Sequence[str]) -> float:
+    """Coverage a clarify point earns from the questions asked: distinct topics over CLARIFY_TOPICS_FOR_FULL."""
+    from interviewer.claims import matched_terms
+
+    terms = sorted(question.point(point_id).terms)
+    relevant = {ask.lower() for ask in unanswered if matched_terms(terms, ask)}
+    return min(1.0, (len(set(facts_found)) + len(relevant)) / CLARIFY_TOPICS_FOR_FULL)
+
+
+def with_clarifications(
+    question: Question, grade: QuestionGrade, asked: Sequence[str], facts_found: Sequence[int], unanswered: Sequence[str] = ()
+) -> QuestionGrade:
+    """The grade with clarify points raised by the clarifying questions asked (never lowered).
+
+    `asked` are the candidate's clarifying turns (the evidence), `facts_found` the facts that answered
+    them, `unanswered` the questions in them that no fact answered.
+    """
+    targets = clarifiable_points(question)
+    if not asked or not targets:
+        return grade
+    points = list(grade.points)
+    raised = []
+    for i, p in enumerate(points):
+        if p.point_id not in targets or p.contradicted:
+            continue
+        credit = round(clarification_credit(question, p.point_id, facts_found, unanswered), 3)
+        if credit > p.coverage:
+            evidence = f"You asked: {' '.join(asked)}"[:EVIDENCE_CHARS]
+            points[i] = p.model_copy(update={"coverage": credit, "evidence": evidence})
+            raised.append(p.point_id)
+    if not raised:
+        return grade
+    note = f"credited from your clarifying questions: {', '.join(raised)}"
+    return _rescored(question, grade, points, note)
+
+
+def with_hint_cap(question: Question, grade: QuestionGrade, before: QuestionGrade | None) -> QuestionGrade:
+    """The grade with points first covered after the final hint capped at HINTED_CAP.
+
+    `before` grades the answers given before that hint (None: nothing was answered before it).
+    """
+    points = list(grade.points)
+    capped = []
+    for i, p in enumerate(points):
+        earlier = before.coverage(p.point_id) if before is not None else 0.0
+        if p.contradicted or earlier >= COVERED or p.coverage <= HINTED_CAP:
+            continue
+        points[i] = p.model_copy(update={"coverage": max(earlier, HINTED_CAP)})
+        capped.append(p.point_id)
+    if not capped:
+        return grade
+    note = f"covered only after the last hint, so at most half credit: {', '.join(capped)}"
+    return _rescored(question, grade, points, note)
+
+
+def _rescored(question: Question, grade: QuestionGrade, points: Sequence[PointGrade], note: str) -> QuestionGrade:
+    """The grade with new point coverages, scored the way the judge scores (code questions keep their code rule)."""
+    score = weighted_score(question, points)
+    if question.code is not None:
+        score = score_with_code(score, bool(grade.code_tests) and all(t.passed for t in grade.code_tests))
+    return grade.model_copy(update={"points": tuple(points), "score": score, "notes": (*grade.notes, note)})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.claims import assertion, matched_terms, negated, split_sentences, states_misconception
+from interviewer.claims import assertion, carried, matched_terms, negated, split_sentences, states_misconception
 from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
 from interviewer.embeddings import Embedder, Vectors
 from interviewer.coding import CodeReport, extract_code, failure_follow_up, run_hidden
@@ -74,6 +74,7 @@ class Sentence:
     part: int
     index: int
     vector: np.ndarray | None = None
+    claim_text: str = ""  # the text claims are read in: `text`, with the previous sentence's topic for a leading pronoun
 
     @property
     def position(self) -> tuple[int, int]:
@@ -111,15 +112,32 @@ def is_term_list(sentence: str, question: Question) -> bool:
     if len(words) < 4:
         return True
     terms = sorted({t for p in question.rubric for t in p.terms})
-    items = [i for i in (re.sub(r"^(and|or|also|keywords?|key points?|topics?)\b\W*", "", c.strip(" .").lower()) for c in re.split(r"[,;:]", sentence)) if i]
-    bare = sum(1 for i in items if (found := matched_terms(terms, i)) and len(i.split()) <= max(len(t.split()) for t in found) + 1)
+    items = _items(sentence, r"[,;:]")
+    bare = _bare(items, terms)
     if (len(items) >= 4 and bare >= 0.6 * len(items)) or (len(items) == 1 and bare == 1):
+        return True
+    # "A and B and C and D and ...": a run-on list of short noun phrases, whether or not they are rubric terms.
+    chained = _items(sentence, r"\band\b")
+    if len(chained) >= RUN_ON_ITEMS and sum(1 for i in chained if len(i.split()) <= 3) >= 0.7 * len(chained):
         return True
     function_share = sum(1 for w in words if w in STOPWORDS) / len(words)
     if function_share >= 0.12:
         return False
     hit_points = sum(1 for p in question.rubric if matched_terms(sorted(p.terms), sentence))
     return hit_points >= 3
+
+
+RUN_ON_ITEMS = 6  # items joined by "and" before a sentence can count as a run-on list of terms
+
+
+def _items(sentence: str, separators: str) -> list[str]:
+    cleaned = (re.sub(r"^(and|or|also|keywords?|key points?|topics?)\b\W*", "", c.strip(" .").lower()) for c in re.split(separators, sentence))
+    return [i for i in cleaned if i]
+
+
+def _bare(items: Sequence[str], terms: Sequence[str]) -> int:
+    """Items that are little more than a rubric term."""
+    return sum(1 for i in items if (found := matched_terms(terms, i)) and len(i.split()) <= max(len(t.split()) for t in found) + 1)
 
 
 def stayed_technical(sentences: Sequence[Sentence], share: float) -> bool:
@@ -149,7 +167,9 @@ class OfflineJudge:
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
         sentences, notes = self.sentences(question, parts)
         vectors = self._point_vectors(question) if sentences else {}
-        points = [self._grade_point(question, point, sentences, vectors.get(point.id)) for point in question.rubric]
+        # A sentence that states a known mistake is no evidence for any other point either.
+        sound = [s for s in sentences if not self._wrong(question, s.claim_text or s.text)]
+        points = [self._grade_point(question, point, sound, vectors.get(point.id)) for point in question.rubric]
         points = self._apply_misconceptions(question, points, sentences)
         score = weighted_score(question, points)
         if self._technical_only(question, points, sentences):
@@ -190,12 +210,13 @@ class OfflineJudge:
         for p, part in enumerate(parts):
             text, part_notes = scorable_text(part.text)
             notes.extend(n for n in part_notes if n not in notes)
-            for i, sentence in enumerate(split_sentences(text)):
+            split = split_sentences(text)
+            for i, sentence in enumerate(split):
                 if filtered and (echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question)):
                     continue
-                kept.append(Sentence(sentence, p, i))
+                kept.append(Sentence(sentence, p, i, claim_text=carried(split[i - 1] if i else "", sentence)))
         vectors = self.embed([s.text for s in kept])
-        return [Sentence(s.text, s.part, s.index, v) for s, v in zip(kept, vectors)], notes
+        return [Sentence(s.text, s.part, s.index, v, s.claim_text) for s, v in zip(kept, vectors)], notes
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Vectors for `texts`, embedding only the ones this judge has not seen."""
@@ -214,7 +235,7 @@ class OfflineJudge:
         asserted: dict[int, Sentence] = {}
         for sentence in sentences:
             for c, claim in enumerate(point.claims):
-                if c not in asserted and assertion(claim, sentence.text):
+                if c not in asserted and assertion(claim, sentence.claim_text or sentence.text):
                     asserted[c] = sentence
         if asserted:
             full = len(asserted) >= min(2, len(point.claims))
@@ -243,7 +264,7 @@ class OfflineJudge:
         """A stated misconception zeroes its point, unless the candidate states the point right afterwards."""
         out = {p.point_id: p for p in points}
         for m in question.misconceptions:
-            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.text)), None)
+            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.claim_text or s.text)), None)
             if said is None or m.contradicts not in out:
                 continue
             current = out[m.contradicts]
@@ -258,6 +279,10 @@ class OfflineJudge:
                 correction=m.correction, misconception=m.id,
             )
         return [out[p.id] for p in question.rubric]
+
+    def _wrong(self, question: Question, sentence: str) -> bool:
+        """The sentence states one of the question's misconceptions."""
+        return any(self._states(m, question.point(m.contradicts), sentence) for m in question.misconceptions)
 
     @staticmethod
     def _states(m: Misconception, point: RubricPoint, sentence: str) -> bool:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from interviewer.claims import matched_terms, split_sentences
-from interviewer.corpus import FULL_LOOP, FULL_LOOP_ORDER, ROUND_CHOICES, Corpus, CorpusError, FollowUp, Question
+from interviewer.clock import ClockReading
+from interviewer.corpus import DESIGN_ROUNDS, FULL_LOOP, FULL_LOOP_ORDER, PHASES, ROUND_CHOICES, Corpus, CorpusError, FollowUp, Question
 from interviewer.grading import COVERED, AnswerPart, QuestionGrade, scorable_text
-from interviewer.turns import FollowUpPayload, PlanKind, Turn, TurnKind
+from interviewer.turns import ClarificationPayload, FollowUpPayload, HintPayload, PlanKind, Turn, TurnKind
 
 QUOTE_WORDS = 12
 SKIP_PHRASES = {
@@ -41,6 +42,36 @@ def _normalized(text: str) -> str:
 def is_pause(text: str) -> bool:
     """The candidate asks for thinking time; the question stays open."""
     return _normalized(text) in PAUSE_PHRASES
+
+
+HINT_PHRASES = {
+    "/hint", "hint", "hint please", "a hint please", "hint pls", "i'm stuck", "im stuck", "i am stuck", "stuck",
+    "i'm stuck here", "i am stuck here", "i'm a bit stuck", "i'm stuck can i have a hint", "any hints", "can i have a hint",
+    "can i get a hint", "could i get a hint", "could i have a hint", "can you give me a hint", "could you give me a hint",
+    "give me a hint", "give me a hint please", "can i get a hint please", "can i have a hint please", "i need a hint",
+}
+
+
+def is_hint_request(text: str) -> bool:
+    """The candidate is stuck and asks for the next hint ("I'm stuck", "hint please", /hint)."""
+    if text.strip().lower() == "/hint":
+        return True
+    normalized = _normalized(text)
+    return normalized in HINT_PHRASES or (len(normalized.split()) <= 8 and bool(re.search(r"\b(hint|stuck)\b", normalized))
+                                           and not re.search(r"\b(not|no|never)\b", normalized))
+
+
+def candidate_turn_kind(text: str) -> TurnKind:
+    """What a candidate message is: thinking time, a hint request, a clarifying question, a skip, or an answer to grade."""
+    from interviewer.clarify import is_clarifying
+
+    if is_pause(text):
+        return TurnKind.PAUSE
+    if is_hint_request(text):
+        return TurnKind.HINT_REQUEST
+    if is_clarifying(text):
+        return TurnKind.CLARIFICATION
+    return TurnKind.SKIP if is_skip(text) else TurnKind.ANSWER
 
 
 def is_skip(text: str) -> bool:
@@ -130,9 +161,52 @@ class QuestionState:
     def latest_answer(self) -> str:
         return next((t.text for t in reversed(self.turns) if t.kind == TurnKind.ANSWER), "")
 
+    def hints_given(self) -> list[int]:
+        """Indexes of the authored hints already given, in order."""
+        return [t.payload.index for t in self.turns if isinstance(t.payload, HintPayload) and t.payload.index is not None]
 
-def next_follow_up(state: QuestionState, assessment: QuestionGrade, steer_ask: str) -> FollowUpPlan | None:
-    """Push back on a heard misconception first, then steer a technical answer to people, then drill a gap.
+    def clarifying_questions(self) -> list[str]:
+        return [t.text for t in self.turns if t.kind == TurnKind.CLARIFICATION]
+
+    def unanswered_asks(self) -> list[str]:
+        """The clarifying questions no scenario fact answered."""
+        return [a for t in self.turns if isinstance(t.payload, ClarificationPayload) for a in t.payload.unanswered]
+
+    def facts_given(self) -> list[int]:
+        """Indexes of the scenario facts the interviewer has told the candidate, first mention first."""
+        found = (i for t in self.turns if isinstance(t.payload, ClarificationPayload) for i in t.payload.facts)
+        return list(dict.fromkeys(found))
+
+    def answers_before_last_hint(self) -> list[AnswerPart] | None:
+        """The answers given before the question's final hint, or None when that hint was never given."""
+        cut = next((i for i, t in enumerate(self.turns) if isinstance(t.payload, HintPayload) and t.payload.last), None)
+        if cut is None:
+            return None
+        return [AnswerPart(t.text) for t in self.turns[:cut] if t.kind == TurnKind.ANSWER]
+
+
+def next_hint(state: QuestionState) -> int | None:
+    """The next authored hint to give, gentlest first; None once every hint has been given."""
+    given = len(state.hints_given())
+    return given if given < len(state.question.hints) else None
+
+
+def hint_reply(state: QuestionState) -> tuple[str, HintPayload]:
+    """The next hint as the interviewer says it ("Hint 2 of 3: ..."), or that none is left."""
+    from interviewer.prompts import phrase, render
+
+    hints = state.question.hints
+    index = next_hint(state)
+    if index is None:
+        return phrase("offline.yaml", "no_hints_left" if hints else "no_hints"), HintPayload(index=None)
+    last = index == len(hints) - 1
+    text = render(phrase("offline.yaml", "hint_last" if last else "hint"), number=index + 1, total=len(hints), hint=hints[index])
+    return text, HintPayload(index=index, last=last)
+
+
+def next_follow_up(state: QuestionState, assessment: QuestionGrade, steer_ask: str, phases_ask: str | None = None) -> FollowUpPlan | None:
+    """Push back on a heard misconception first, then steer a technical answer to people (or a design
+    answer back to requirements), then drill a gap.
 
     None means the question is done: every probed point is covered and the one generic
     "why / what if" has been asked, so nothing the candidate already covered is asked again.
@@ -141,6 +215,7 @@ def next_follow_up(state: QuestionState, assessment: QuestionGrade, steer_ask: s
         push_back(state, assessment)
         or code_failure(state, assessment)
         or steer(state, assessment, steer_ask)
+        or (steer_to_requirements(state, assessment, phases_ask) if phases_ask else None)
         or drill(state, assessment)
         or deeper(state, assessment)
     )
@@ -167,6 +242,58 @@ def steer(state: QuestionState, assessment: QuestionGrade, ask: str) -> FollowUp
     if not stayed or state.asked(PlanKind.STEER):
         return None
     return FollowUpPlan(PlanKind.STEER, ask, ("not-just-technical",), 1)
+
+
+FRAMING_PHASES = ("requirements", "metrics")
+MIN_DESIGN_PHASES = 3  # an end-to-end design question; a narrow one ("why calibrate?") is not steered
+
+
+def steer_to_requirements(state: QuestionState, assessment: QuestionGrade, ask: str) -> FollowUpPlan | None:
+    """A design answer that opens with the model, before requirements or metrics: steer back, once.
+
+    Real design interviewers do this: the model is only right for a stated goal. Only the main
+    answer is steered; the probes are the framing points, so the reply can earn them.
+    """
+    question = state.question
+    phases = {p.phase for p in question.rubric if p.phase}
+    framing = [p.id for p in question.rubric if p.phase in FRAMING_PHASES]
+    model = [p.id for p in question.rubric if p.phase == "model"]
+    if question.round not in DESIGN_ROUNDS or len(phases) < MIN_DESIGN_PHASES or not framing or not model:
+        return None
+    if state.asked(PlanKind.PHASES) or len(state.answer_parts()) != 1:
+        return None
+    if any(assessment.coverage(pid) >= COVERED for pid in framing):
+        return None
+    answer = state.latest_answer()
+    model_terms = sorted({t for pid in model for t in question.point(pid).terms})
+    if not (any(assessment.coverage(pid) >= COVERED for pid in model) or matched_terms(model_terms, answer)):
+        return None
+    return FollowUpPlan(PlanKind.PHASES, ask, tuple(framing), 1, quote=relevant_quote(answer, question, model))
+
+
+@dataclass(frozen=True)
+class PhaseStatus:
+    phase: str
+    covered: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the CLI and the page show beside the conversation: the clock and, in design rounds, the phases."""
+
+    clock: ClockReading
+    phases: tuple[PhaseStatus, ...]
+
+    def phases_line(self) -> str:
+        return "Phases: " + " · ".join(f"{p.phase} {'✓' if p.covered else '…'}" for p in self.phases) if self.phases else ""
+
+
+def phase_progress(question: Question, covered: Collection[str]) -> tuple[PhaseStatus, ...]:
+    """The design phases the question's rubric spans, in interview order, and whether a point of each is in `covered`."""
+    return tuple(
+        PhaseStatus(phase, any(p.id in covered for p in question.rubric if p.phase == phase))
+        for phase in PHASES if any(p.phase == phase for p in question.rubric)
+    )
 
 
 def drill(state: QuestionState, assessment: QuestionGrade) -> FollowUpPlan | None:
@@ -217,3 +344,14 @@ def relevant_quote(answer: str, question: Question, probes: Sequence[str]) -> st
 def short_quote(sentence: str) -> str:
     words = sentence.strip().rstrip(".!?;").split()
     return " ".join(words[:QUOTE_WORDS]) + ("…" if len(words) > QUOTE_WORDS else "")
+
+
+def introduction(round_name: str, minutes: int, questions: int) -> str:
+    """The interviewer's opening: who they are, the round's format and time, and what they look for (prompts/intro.yaml)."""
+    from interviewer.prompts import prompt_table, render
+
+    table = prompt_table("intro.yaml")
+    who = table.get(round_name) or table["default"]
+    share = max(1, round(minutes / max(1, questions)))
+    pace = render(table["one_question" if questions == 1 else "questions"], questions=questions, share=share)
+    return f"{who} {render(table['format'], minutes=minutes, pace=pace)}"

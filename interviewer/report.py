@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -10,6 +11,8 @@ from interviewer.corpus import Corpus
 from interviewer.store import Store
 from interviewer.grading import COVERED, CodeTestRow, round_score, verdict_for
 from interviewer.session import Session
+from interviewer.clock import clock_text
+from interviewer.turns import Turn, TurnKind
 
 
 class PointResult(BaseModel):
@@ -38,6 +41,18 @@ class QuestionResult(BaseModel):
     skipped: bool
     reference_answer: str
     code_tests: list[CodeTestRow] = []
+    hints_total: int = 0  # authored hints the question has
+    hints_used: list[str] = []  # the hints given, in order
+    clarifications: list[Clarification] = []
+    seconds: float = 0.0  # time spent on the question, thinking pauses excluded
+    share_seconds: float = 0.0  # the question's share of the round
+
+
+class Clarification(BaseModel):
+    """A clarifying question the candidate asked and what the interviewer told them."""
+
+    asked: str
+    answer: str
 
 
 class Transcript(BaseModel):
@@ -58,10 +73,18 @@ class Report(BaseModel):
     usage: dict[str, float]
     feedback: str
     transcript: list[Transcript]
+    introduction: str = ""
+    duration_seconds: float = 0.0
+    elapsed_seconds: float = 0.0
 
     @property
     def missed(self) -> list[tuple[QuestionResult, PointResult]]:
         return [(q, p) for q in self.questions for p in q.points if not p.covered]
+
+    @property
+    def weakest(self) -> QuestionResult | None:
+        """The lowest-scoring question (skipped ones count): its first tag is the topic the feedback says to practise next."""
+        return min(self.questions, key=lambda q: q.score) if self.questions else None
 
 
 def build_report(session: Session) -> Report:
@@ -69,6 +92,8 @@ def build_report(session: Session) -> Report:
     stored = session.grades()
     grades = []
     results: list[QuestionResult] = []
+    clock = session.clock()
+    seconds = session.question_seconds()
     for question in session.asked_questions():
         grade = stored.get(question.id) or session.assessment(question)  # not graded yet: the live view
         grades.append(grade)
@@ -89,6 +114,9 @@ def build_report(session: Session) -> Report:
                 answers=[t.text for t in state.turns if t.kind == "answer"],
                 skipped=not any(t.kind == "answer" for t in state.turns),
                 reference_answer=question.reference_answer, code_tests=list(grade.code_tests),
+                hints_total=len(question.hints), hints_used=[question.hints[i] for i in state.hints_given()],
+                clarifications=clarifications(state.turns), seconds=round(seconds.get(question.id, 0.0), 1),
+                share_seconds=round(clock.share_s, 1),
             )
         )
     score = round_score(grades)
@@ -97,7 +125,15 @@ def build_report(session: Session) -> Report:
         session_id=session.id, round=session.round, finished=session.finished, score=score, verdict=verdict_for(score),
         questions=results, usage={k: float(v) for k, v in record.usage.items()}, feedback=session.feedback(),
         transcript=[Transcript(role=t.role, kind=t.kind, question_id=t.question_id, text=t.text, at=t.created_at) for t in session.turns],
+        introduction=session.introduction, duration_seconds=clock.duration_s, elapsed_seconds=round(clock.elapsed_s, 1),
     )
+
+
+def clarifications(turns: Sequence[Turn]) -> list[Clarification]:
+    """Each clarifying question paired with the interviewer's answer to it."""
+    pairs = zip(turns, turns[1:])
+    return [Clarification(asked=a.text, answer=b.text) for a, b in pairs
+            if a.kind == TurnKind.CLARIFICATION and b.kind == TurnKind.CLARIFICATION_ANSWER]
 
 
 def to_markdown(report: Report) -> str:
@@ -112,10 +148,15 @@ def to_markdown(report: Report) -> str:
     if report.usage:
         usage = ", ".join(f"{k.replace('_', ' ')}: {_number(k, v)}" for k, v in sorted(report.usage.items()))
         lines += ["", f"Model usage: {usage}"]
+    if report.duration_seconds:
+        lines += ["", f"Time: {clock_text(report.elapsed_seconds)} of {clock_text(report.duration_seconds)} "
+                      "(thinking pauses excluded)."]
     for i, q in enumerate(report.questions, 1):
         lines += ["", f"## {i}. {q.title} — {q.score:.0f}/100", "", f"> {q.question}", ""]
         if q.skipped:
             lines += ["You skipped this question.", ""]
+        mechanics = mechanics_lines(q)
+        lines += [*mechanics, ""] if mechanics else []
         lines += ["| | rubric point | weight | coverage | evidence from your answer |", "|---|---|---|---|---|"]
         for p in q.points:
             mark = "⚠️ wrong" if p.contradicted else "✅" if p.covered else "❌"
@@ -144,6 +185,23 @@ def transcript_markdown(report: Report) -> str:
         who = "Interviewer" if t.role == "interviewer" else "You"
         lines += [f"**{who}** ({t.at}):", "", t.text or "_(no answer)_", ""]
     return "\n".join(lines)
+
+
+def mechanics_lines(q: QuestionResult) -> list[str]:
+    """Time used, clarifying questions asked and hints taken on one question (Markdown lines; the page shows them too)."""
+    lines = []
+    if q.share_seconds:
+        over = " (over its share)" if q.seconds > q.share_seconds else ""
+        lines.append(f"Time on this question: {clock_text(q.seconds)} of its {clock_text(q.share_seconds)} share{over}.")
+    if q.clarifications:
+        lines += ["", "**Clarifying questions you asked:**", *(f"- “{_cell(c.asked)}” → {_cell(c.answer)}" for c in q.clarifications)]
+    if q.hints_used:
+        lines += ["", f"**Hints used: {len(q.hints_used)} of {q.hints_total}**"
+                  + (" (points covered only after the last hint earn at most half credit)" if len(q.hints_used) == q.hints_total else "") + ":",
+                  *(f"{n}. {_cell(h)}" for n, h in enumerate(q.hints_used, 1))]
+    elif q.hints_total:
+        lines.append("Hints used: none.")
+    return lines
 
 
 def _code_cell(text: str) -> str:
@@ -183,14 +241,18 @@ class History(BaseModel):
     timeline: list[dict[str, str | float]]
 
 
+def answered_count(store: Store, session_id: str) -> int:
+    """Questions the candidate answered at least once; skipped, unasked and ended-before questions do not count."""
+    return len({t.question_id for t in store.turns(session_id) if t.kind == TurnKind.ANSWER})
+
+
 def history_summary(store: Store, corpus: Corpus | None = None, limit: int = 50) -> History:
     """Past sessions, mean score per round, weakest tags and a score timeline for charts."""
     records = store.sessions(limit)
     graded = store.all_grades()
-    answered = Counter(record.id for record, _ in graded)
     sessions = [
         SessionSummary(id=r.id, created_at=r.created_at, round=r.round, status=r.status,
-                       answered=answered.get(r.id, 0), score=r.score, verdict=r.verdict)
+                       answered=answered_count(store, r.id), score=r.score, verdict=r.verdict)
         for r in records
     ]
     by_round: dict[str, list[float]] = defaultdict(list)

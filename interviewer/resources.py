@@ -19,6 +19,10 @@ _CHECKOUT = _PACKAGE.parent
 MOHLER_CSV_NAME = "mohler_dataset_edited.csv"
 
 
+class EmbeddingModelMissing(RuntimeError):
+    """The packaged ONNX model or tokenizer is not installed, or is not the pinned file (see interviewer.embeddings)."""
+
+
 def _data_dir(shipped: str, checkout: str) -> Path:
     """interviewer/_data/SHIPPED in an installed wheel, else CHECKOUT beside the package."""
     packaged = _PACKAGE / "_data" / shipped

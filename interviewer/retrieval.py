@@ -5,6 +5,9 @@ question's entry carrying a hash of what was embedded: opening the index re-embe
 questions whose content changed and deletes removed ones. One process at a time syncs the index
 (an flock on a file in the index folder); the vectors are then read into memory, so searching
 never touches chroma. Rubric-point vectors for grading come from the same index.
+
+With a Chroma server URL the index lives on the server, shared by every app replica, and the
+sync is guarded across machines instead (interviewer/chroma_server.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from interviewer.embeddings import DIMENSIONS, Embedder, Vectors, shared_embedde
 from interviewer.lexical import LexicalIndex
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
 QUESTIONS = "questions"
@@ -117,21 +121,49 @@ def index_lock(index_dir: Path, progress: Progress | None = None) -> Iterator[No
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class Retriever:
-    """Questions by topic (filtered by round and difficulty), related questions, and rubric-point vectors."""
-
-    def __init__(self, corpus: Corpus, index_dir: Path, embedder: Embedder | None = None, progress: Progress | None = None) -> None:
+@contextmanager
+def locked_client(
+    index_dir: Path, progress: Progress | None = None, chroma_url: str | None = None, database_url: str | None = None
+) -> Iterator[ClientAPI]:
+    """A chroma client held under the index's build lock: the local folder's flock, or a lock across replicas."""
+    if chroma_url is None:
         import chromadb
         from chromadb.config import Settings
 
+        with index_lock(index_dir, progress):
+            yield chromadb.PersistentClient(path=str(index_dir), settings=Settings(anonymized_telemetry=False, allow_reset=True))
+        return
+    from interviewer.chroma_server import advisory_lock, collection_lock, http_client
+
+    client = http_client(chroma_url)
+
+    def waiting() -> None:
+        if progress is not None:
+            progress(0, 0, "waiting for another replica to finish building the index")
+
+    with advisory_lock(database_url, waiting) if database_url else collection_lock(client, waiting):
+        yield client
+
+
+class Retriever:
+    """Questions by topic (filtered by round and difficulty), related questions, and rubric-point vectors."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+        chroma_url: str | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        """The index in `index_dir`, or on the Chroma server at `chroma_url` (its builds locked in `database_url` if given)."""
         self.corpus = corpus
         self._embedder = embedder or shared_embedder()
         self._progress = progress
         self._questions = list(corpus.questions)
-        with index_lock(index_dir, progress):
-            self._client = chromadb.PersistentClient(
-                path=str(index_dir), settings=Settings(anonymized_telemetry=False, allow_reset=True)
-            )
+        with locked_client(index_dir, progress, chroma_url, database_url) as client:
+            self._client = client
             self.sync = self._sync()
             self._load_vectors()
         self.rebuilt = bool(self.sync.reindexed or self.sync.removed)

@@ -21,8 +21,10 @@ Standard library only, so the child starts fast and needs nothing installed.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -524,14 +526,33 @@ def _hidden_tests(source: str) -> list[tuple[str, Any]]:
     return [(k.removeprefix("test_"), v) for k, v in namespace.items() if k.startswith("test_") and callable(v)]
 
 
+def _only_definition(namespace: dict[str, Any], entry: str) -> Any:
+    """The one class (or function) the candidate defined under another name than the signature's.
+
+    An interviewer who asked for `class KNN` accepts `class NearestNeighbors`; with two candidates
+    it cannot tell which one is meant, and says so.
+    """
+    want_class = entry[:1].isupper()
+    mine = [v for k, v in namespace.items() if not k.startswith("_") and (
+        (isinstance(v, type) and v.__module__ == "candidate") if want_class
+        else (inspect.isfunction(v) and v.__code__.co_filename == "<candidate>"))]
+    if len(mine) != 1:
+        raise NameError(f"your code defines no {'class' if want_class else 'function'} named {entry}")
+    return mine[0]
+
+
 def _harness(job: dict[str, Any], emit: Any) -> None:
     seconds = job["limits"]["test_seconds"]
     namespace: dict[str, Any] = {"__name__": "candidate"}
 
     def load() -> None:
+        if re.search(r"\bnp\.", job["code"]):  # an interviewer reads `np.` as numpy; a missing import is not the point
+            import numpy
+
+            namespace["np"] = numpy
         exec(compile(job["code"], "<candidate>", "exec"), namespace)  # noqa: S102 - the point of the sandbox
         if not callable(namespace.get(job["entry"])):
-            raise NameError(f"your code defines no function or class named {job['entry']}")
+            namespace[job["entry"]] = _only_definition(namespace, job["entry"])
 
     loaded = _timed("<load>", "", load, seconds)
     if loaded["status"] != "passed":

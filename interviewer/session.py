@@ -6,6 +6,7 @@ every candidate turn is stored before anything that can fail runs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -13,17 +14,23 @@ from typing import Literal, TypeVar
 from interviewer.coding import CodeReport, run_examples
 from interviewer.corpus import FULL_LOOP, Question
 from interviewer.engine import Engine
-from interviewer.grading import QuestionGrade, round_score, verdict_for
-from interviewer.planner import FollowUpPlan, QuestionState, UnknownRound, is_pause, is_skip, next_follow_up, pick_questions
+from interviewer.clarify import Clarifier, fact_line, finder_for, offline_reply
+from interviewer.clock import ClockReading, TimedTurn, question_seconds, reading, timed_turns
+from interviewer.grading import AnswerPart, QuestionGrade, round_score, verdict_for, with_clarifications, with_hint_cap
+from interviewer.planner import (
+    FollowUpPlan, Progress, QuestionState, UnknownRound, candidate_turn_kind, hint_reply, introduction, is_skip, next_follow_up,
+    phase_progress, pick_questions,
+)
 from interviewer.prompts import phrase, render, words
-from interviewer.providers import Exchange, FollowUpContext, ProviderError, ProviderUnavailable, QuestionSummary
+from interviewer.providers import Exchange, FollowUpContext, Provider, ProviderError, ProviderUnavailable, QuestionSummary
 from interviewer.store import SessionRecord
 from interviewer.tokens import Usage
-from interviewer.turns import ClosingPayload, Payload, Role, Turn, TurnKind
+from interviewer.turns import ClarificationPayload, ClosingPayload, Empty, Payload, Role, Turn, TurnKind
 
 __all__ = ["AnswerReceipt", "Session", "SessionError", "UnknownRound", "is_skip"]
 
 MAX_STORED_CHARS = 100_000
+_ASSESSED = (TurnKind.ANSWER, TurnKind.CLARIFICATION, TurnKind.CLARIFICATION_ANSWER)  # the turns a live assessment depends on
 T = TypeVar("T")
 
 
@@ -39,9 +46,14 @@ def question_text(question: Question) -> str:
     return render(phrase("offline.yaml", "code_question"), question=question.question, signature=question.code.signature, examples=examples)
 
 
+Clock = Callable[[], float]  # seconds since the epoch; tests pass a fake so the round clock never sleeps
+
+
 @dataclass(frozen=True)
 class AnswerReceipt:
-    kind: Literal["answer", "skip", "pause"]
+    """What became of a candidate message. A clarification or hint request is answered by the next reply."""
+
+    kind: Literal["answer", "skip", "pause", "clarification", "hint"]
     notes: tuple[str, ...]
     assessment: QuestionGrade | None
 
@@ -49,14 +61,15 @@ class AnswerReceipt:
 class Session:
     """One interview; the CLI, the Streamlit app and the evals all drive this class."""
 
-    def __init__(self, engine: Engine, record: SessionRecord) -> None:
+    def __init__(self, engine: Engine, record: SessionRecord, now: Clock | None = None) -> None:
         self.engine = engine
         self.record = record
+        self.now: Clock = now or time.time
         self.questions = [engine.corpus.by_id[qid] for qid in record.plan if qid in engine.corpus.by_id]
         if not self.questions:
             raise SessionError(f"session {record.id}: none of its questions are in the corpus any more")
         self.turns: list[Turn] = engine.store.turns(record.id)
-        self.provider = engine.provider
+        self._provider: Provider | None = None  # resolved on first use: building it loads the index and the model
         self._assessments: dict[tuple[str, int], QuestionGrade] = {}
 
     @classmethod
@@ -68,20 +81,33 @@ class Session:
         seed: int | None = None,
         focus: str | None = None,
         max_difficulty: int | None = None,
+        now: Clock | None = None,
     ) -> Session:
         """Pick the questions, store the session with its first question, and return it."""
         settings = engine.settings
         count = questions or (1 if round_name == FULL_LOOP else settings.questions)
         preferred = engine.focus_ids(focus, round_name) if focus else []
         picked = pick_questions(engine.corpus, round_name, count, seed, max_difficulty or settings.max_difficulty, preferred)
-        meta = {**settings.public(), "seed": seed, "focus": focus, "provider": engine.provider_name}
+        clock = now or time.time
+        minutes = max(1, settings.round_minutes) * (len({q.round for q in picked}) if round_name == FULL_LOOP else 1)
+        meta = {
+            **settings.public(), "seed": seed, "focus": focus, "provider": engine.provider_name,
+            # The clock starts with the first question; the introduction is stored with the session it opened.
+            "started_at": clock(), "duration_s": 60.0 * minutes, "intro": introduction(round_name, minutes, len(picked)),
+        }
         first = render(phrase("offline.yaml", "first_question"), question=question_text(picked[0]))
         session_id = engine.store.create_session(round_name, [q.id for q in picked], meta, first_turn=(picked[0].id, first))
-        return cls(engine, engine.store.session(session_id))
+        return cls(engine, engine.store.session(session_id), now)
+
+    @property
+    def provider(self) -> Provider:
+        if self._provider is None:
+            self._provider = self.engine.provider
+        return self._provider
 
     @classmethod
-    def resume(cls, engine: Engine, id_or_prefix: str) -> Session:
-        return cls(engine, engine.store.session(id_or_prefix))
+    def resume(cls, engine: Engine, id_or_prefix: str, now: Clock | None = None) -> Session:
+        return cls(engine, engine.store.session(id_or_prefix), now)
 
     @property
     def id(self) -> str:
@@ -129,23 +155,57 @@ class Session:
         if len(text) > MAX_STORED_CHARS:
             text = text[:MAX_STORED_CHARS]
             notes.append(f"answer cut to its first {MAX_STORED_CHARS:,} characters")
-        kind = TurnKind.PAUSE if is_pause(text) else TurnKind.SKIP if is_skip(text) else TurnKind.ANSWER
+        kind = candidate_turn_kind(text)
         self._add("candidate", kind, pending.question_id, text)
         if kind == TurnKind.PAUSE:
             return AnswerReceipt("pause", (*notes, phrase("offline.yaml", "take_your_time")), None)
+        if kind in (TurnKind.CLARIFICATION, TurnKind.HINT_REQUEST):  # answered by the next reply; nothing is graded
+            return AnswerReceipt("clarification" if kind == TurnKind.CLARIFICATION else "hint", tuple(notes), None)
         if kind == TurnKind.SKIP:
             return AnswerReceipt("skip", tuple(notes), None)
         assessment = self.assessment()
         notes.extend(assessment.notes)
         return AnswerReceipt("answer", tuple(notes), assessment)
 
+    def hint(self) -> str:
+        """The current question's next authored hint (stored, in order), or word that none is left."""
+        pending = self.pending_message()
+        if pending is None:
+            raise SessionError("there is no open question to give a hint for")
+        self._add("candidate", TurnKind.HINT_REQUEST, pending.question_id, "/hint")
+        return self.reply()
+
     def assessment(self, question: Question | None = None) -> QuestionGrade:
         """The offline judge's live view of the rubric so far (drives follow-ups and push-backs)."""
         state = self.state(question)
-        key = (state.question.id, len(state.turns))
+        # Only answers and clarifications change it; follow-ups, hints and pauses do not.
+        key = (state.question.id, sum(t.kind in _ASSESSED for t in state.turns))
         if key not in self._assessments:
-            self._assessments[key] = self.engine.judge.grade(state.question, state.answer_parts())
+            grade = self.engine.judge.grade(state.question, state.answer_parts())
+            credited = with_clarifications(state.question, grade, state.clarifying_questions(), state.facts_given(), state.unanswered_asks())
+            self._assessments[key] = credited.model_copy(update={"notes": grade.notes})  # the credit note belongs in the report, not every answer
         return self._assessments[key]
+
+    def clock(self) -> ClockReading:
+        """Elapsed and remaining time of the round, and the current question's use of its share."""
+        duration = float(self.record.settings.get("duration_s") or 60.0 * self.engine.settings.round_minutes)
+        return reading(self._timed(), self.now(), duration, len(self.questions), self.current_question().id)
+
+    def question_seconds(self) -> dict[str, float]:
+        """Seconds spent on each question so far (thinking pauses excluded)."""
+        return question_seconds(self._timed(), self.now())
+
+    def progress(self) -> Progress:
+        """The clock and the current question's design phases (assessed only once it has been answered or asked about)."""
+        state = self.state()
+        spoken = state.answered or bool(state.clarifying_questions())
+        covered = self.assessment(state.question).covered_ids() if spoken and any(p.phase for p in state.question.rubric) else []
+        return Progress(self.clock(), phase_progress(state.question, covered))
+
+    @property
+    def introduction(self) -> str:
+        """What the interviewer said about themselves and the round before the first question."""
+        return str(self.record.settings.get("intro") or "")
 
     def stream_reply(self) -> Iterator[str]:
         """The interviewer's next message, chunk by chunk; it is stored once complete."""
@@ -158,7 +218,14 @@ class Session:
             return
         state = self.state()
         last = self._last_exchange()
-        plan = self._plan(state, last)
+        if last is not None and last.kind == TurnKind.CLARIFICATION:
+            yield from self._answer_clarification(state, last.text)
+            return
+        if last is not None and last.kind == TurnKind.HINT_REQUEST:
+            yield from self._give_hint(state)
+            return
+        out_of_time = last is not None and last.kind == TurnKind.ANSWER and self.clock().question_over
+        plan = None if out_of_time else self._plan(state, last)
         if plan is not None and last is not None:
             yield from self._stream_follow_up(state, plan, last.text)
             return
@@ -168,6 +235,8 @@ class Session:
             yield from self._finish()
             return
         text = self._question_text(upcoming, after_skip=last is not None and last.kind == TurnKind.SKIP, previous=state.question)
+        if out_of_time:
+            text = f"{phrase('offline.yaml', 'time_up')} {text}"
         self._add("interviewer", TurnKind.QUESTION, upcoming.id, text)
         yield from words(text)
 
@@ -211,7 +280,34 @@ class Session:
         limit = self.engine.settings.follow_ups_for(state.question.round)
         if last is None or last.kind != TurnKind.ANSWER or state.follow_up_count >= limit:
             return None
-        return next_follow_up(state, self.assessment(), phrase("offline.yaml", "steer"))
+        return next_follow_up(state, self.assessment(), phrase("offline.yaml", "steer"), phrase("offline.yaml", "steer_phases"))
+
+    def _answer_clarification(self, state: QuestionState, asked: str) -> Iterator[str]:
+        """Answer from the question's facts: found by meaning offline, then phrased by the model when it can."""
+        question = state.question
+        found = finder_for(self.engine.embedder).clarify(question, asked)
+        text, by_model = offline_reply(question, found), False
+        provider = self.provider
+        if isinstance(provider, Clarifier) and question.facts:
+            try:
+                written = provider.clarify(question, asked, [fact_line(f) for f in question.facts])
+                self._record_usage(written.usage)
+                text, by_model = (written.text.strip(), True) if written.text.strip() else (text, False)
+            except ProviderError as exc:  # the facts found offline answer instead
+                self._record_usage(exc.usage)
+                if isinstance(exc, ProviderUnavailable):
+                    self._fall_back(exc)
+        payload = ClarificationPayload(facts=found.fact_indexes, unanswered=found.unanswered, by_model=by_model)
+        self._add("interviewer", TurnKind.CLARIFICATION_ANSWER, question.id, text, payload)
+        yield from words(text)
+
+    def _give_hint(self, state: QuestionState) -> Iterator[str]:
+        text, payload = hint_reply(state)
+        self._add("interviewer", TurnKind.HINT, state.question.id, text, payload)
+        yield from words(text)
+
+    def _timed(self) -> list[TimedTurn]:
+        return timed_turns(self.turns, self.record.settings.get("started_at"))
 
     def _stream_follow_up(self, state: QuestionState, plan: FollowUpPlan, answer: str) -> Iterator[str]:
         context = FollowUpContext(
@@ -250,7 +346,7 @@ class Session:
         notice = f"The model endpoint failed ({exc}); the interview continues on the offline engine."
         if self.provider is not self.engine.offline:
             self._add("interviewer", TurnKind.NOTICE, self.current_question().id, notice)
-            self.provider = self.engine.offline
+            self._provider = self.engine.offline
         return notice
 
     def _record_usage(self, usage: Usage) -> None:
@@ -261,14 +357,27 @@ class Session:
             )
 
     def _close_question(self, question: Question) -> None:
-        parts = self.state(question).answer_parts()
+        state = self.state(question)
+        parts = state.answer_parts()
         provider = self.provider
         graded, failure = self._call(lambda: provider.grade(question, parts), lambda: self.engine.offline.grade(question, parts), "graded")
         self._record_usage(graded.usage)
         grade = graded.grade
+        before = state.answers_before_last_hint()
+        if before is not None and parts:  # what was covered before the strongest hint keeps full credit
+            grade = with_hint_cap(question, grade, self._grade_part(question, before) if before else None)
+        if parts:  # a skipped question earns nothing, however good the questions asked before it
+            grade = with_clarifications(question, grade, state.clarifying_questions(), state.facts_given(), state.unanswered_asks())
         if failure:
             grade = grade.model_copy(update={"notes": (*grade.notes, failure)})
         self.engine.store.save_grade(self.id, grade)
+
+    def _grade_part(self, question: Question, parts: list[AnswerPart]) -> QuestionGrade:
+        """A grade of some of the answers, by the same provider (offline if it fails), for comparison only."""
+        provider = self.provider
+        graded, _ = self._call(lambda: provider.grade(question, parts), lambda: self.engine.offline.grade(question, parts), "graded")
+        self._record_usage(graded.usage)
+        return graded.grade
 
     def _finish(self) -> Iterator[str]:
         graded = self.grades()
@@ -310,13 +419,15 @@ class Session:
         return f"{phrase('offline.yaml', 'skip_ack')} {text}" if after_skip else text
 
     def _history(self) -> tuple[Exchange, ...]:
-        window = [t for t in self.turns if t.kind not in (TurnKind.NOTICE, TurnKind.END, TurnKind.PAUSE)][-2 * self.engine.settings.history_turns :]
+        skipped = (TurnKind.NOTICE, TurnKind.END, TurnKind.PAUSE, TurnKind.HINT_REQUEST)
+        window = [t for t in self.turns if t.kind not in skipped][-2 * self.engine.settings.history_turns :]
         return tuple(Exchange(t.role, t.text) for t in window)
 
     def _last_exchange(self) -> Turn | None:
         return next((t for t in reversed(self.turns) if t.kind not in (TurnKind.NOTICE, TurnKind.PAUSE)), None)
 
     def _add(self, role: Role, kind: TurnKind, question_id: str, text: str, payload: Payload | None = None) -> Turn:
+        payload = (payload or Empty()).model_copy(update={"at": self.now()})
         turn = self.engine.store.add_turn(self.id, role, kind, question_id, text, payload)
         self.turns.append(turn)
         return turn

@@ -25,6 +25,10 @@ class TurnKind(StrEnum):
     END = "end"  # the candidate asked to finish; stored before anything that can fail
     CLOSING = "closing"
     NOTICE = "notice"
+    CLARIFICATION = "clarification"  # the candidate asks about the scenario; never graded
+    CLARIFICATION_ANSWER = "clarification_answer"  # the interviewer answers it from the question's facts
+    HINT_REQUEST = "hint_request"  # "I'm stuck", /hint
+    HINT = "hint"  # the next authored hint, or word that none is left
 
 
 class PlanKind(StrEnum):
@@ -35,10 +39,16 @@ class PlanKind(StrEnum):
     STEER = "steer"  # the answer stayed technical where the round is about people
     CODE = "code"  # the candidate's code failed a hidden test
     DEEPER = "deeper"  # everything probed is covered: one generic why / what-if
+    PHASES = "phases"  # a design answer jumped to the model before requirements and metrics
 
 
 class _Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # The session clock's reading when the turn was stored (seconds since the epoch). The store's
+    # own created_at has one-second resolution and the wall clock; this one is injectable, so tests
+    # of the round clock never sleep. None on turns stored before the clock existed.
+    at: float | None = None
 
 
 class Empty(_Payload):
@@ -58,8 +68,24 @@ class ClosingPayload(_Payload):
     feedback: str = ""
 
 
-Payload = Empty | FollowUpPayload | ClosingPayload
-_PAYLOAD_TYPES: dict[TurnKind, type[_Payload]] = {TurnKind.FOLLOW_UP: FollowUpPayload, TurnKind.CLOSING: ClosingPayload}
+class ClarificationPayload(_Payload):
+    """Which of the question's facts answered the candidate's clarifying question."""
+
+    facts: tuple[int, ...] = ()  # indexes into Question.facts
+    unanswered: tuple[str, ...] = ()  # what was asked that no fact answers ("assume what is reasonable")
+    by_model: bool = False
+
+
+class HintPayload(_Payload):
+    index: int | None = None  # which authored hint (0 = the gentlest); None: none was left
+    last: bool = False  # the question's final, strongest hint: points covered after it earn partial credit
+
+
+Payload = Empty | FollowUpPayload | ClosingPayload | ClarificationPayload | HintPayload
+_PAYLOAD_TYPES: dict[TurnKind, type[_Payload]] = {
+    TurnKind.FOLLOW_UP: FollowUpPayload, TurnKind.CLOSING: ClosingPayload,
+    TurnKind.CLARIFICATION_ANSWER: ClarificationPayload, TurnKind.HINT: HintPayload,
+}
 
 
 def payload_json(payload: Payload) -> str:
@@ -95,5 +121,21 @@ class Turn:
 
     @property
     def asks(self) -> bool:
-        """An interviewer message that waits for the candidate."""
-        return self.role == "interviewer" and self.kind in (TurnKind.QUESTION, TurnKind.FOLLOW_UP)
+        """An interviewer message that waits for the candidate (a hint or a clarification hands the floor back)."""
+        return self.role == "interviewer" and self.kind in ASKING_KINDS
+
+    @property
+    def at(self) -> float | None:
+        """When the turn was stored: the session clock's reading, else the store's timestamp."""
+        if self.payload.at is not None:
+            return self.payload.at
+        if not self.created_at:
+            return None
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.created_at).timestamp()
+
+
+ASKING_KINDS = (TurnKind.QUESTION, TurnKind.FOLLOW_UP, TurnKind.CLARIFICATION_ANSWER, TurnKind.HINT)
+# Turns that do not answer the question: the planner, the judge and the model's history skip them.
+ASIDE_KINDS = (TurnKind.NOTICE, TurnKind.PAUSE, TurnKind.CLARIFICATION, TurnKind.CLARIFICATION_ANSWER, TurnKind.HINT_REQUEST, TurnKind.HINT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
@@ -16,6 +17,7 @@ Fault = str  # "429", "500", "401", "drop", "garbage", "malformed", "timeout", "
 KEY_ECHO = "Incorrect API key provided: {key}"
 RANDOM_FAULTS: tuple[Fault, ...] = ("timeout", "429", "500", "malformed", "drop", "empty", "wrong-schema", "garbage")
 FOLLOW_UP = "Interesting. Why would that still hold if traffic grew ten times?"
+CLARIFY_MARK = "Scenario facts you may share"  # from prompts/clarify.md
 
 
 @dataclass
@@ -43,6 +45,26 @@ class FakeOpenAI:
     grade_reply: Callable[[Received], str] | None = None
     fault_rate: float = 0.0  # chance that a request gets a random fault from RANDOM_FAULTS
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    latency: float = 0.0  # seconds every admitted request takes, like a model generating
+    rate_limit: float = 0.0  # requests per second admitted (0: no limit); beyond it a 429 with Retry-After
+    burst: int = 1  # requests admitted back to back before the rate applies
+    rate_limited: int = 0  # 429s sent because of rate_limit
+    _limit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _next_free: float = 0.0  # the generic cell rate algorithm's "theoretical arrival time"
+
+    def admit(self) -> float:
+        """0 if the request is within rate_limit, else the seconds until one would be (GCRA, so waits are exact)."""
+        if not self.rate_limit:
+            return 0.0
+        interval = 1.0 / self.rate_limit
+        with self._limit_lock:
+            now = time.monotonic()
+            allowed_at = self._next_free - (self.burst - 1) * interval
+            if now < allowed_at:
+                self.rate_limited += 1
+                return allowed_at - now
+            self._next_free = max(self._next_free, now) + interval
+            return 0.0
 
     def next_fault(self) -> Fault | None:
         if self.faults:
@@ -54,6 +76,8 @@ class FakeOpenAI:
     def reply_text(self, request: Received, fault: Fault | None) -> str:
         if fault == "empty":
             return ""
+        if CLARIFY_MARK in request.text:  # a clarifying question: answer with the first fact the prompt lists
+            return "From the facts: " + request.text.split(CLARIFY_MARK, 1)[1].split("\n- ", 1)[-1].split("\n", 1)[0]
         if not request.is_grading:
             return FOLLOW_UP
         if fault == "garbage":
@@ -89,6 +113,7 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall between them
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -98,6 +123,11 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
             body = json.loads(self.rfile.read(length) or b"{}")
             request = Received(body, {k.lower(): v for k, v in self.headers.items()})
             fake.received.append(request)
+            wait = fake.admit()
+            if wait > 0:  # the precise wait in retry-after-ms (the openai client prefers it), whole seconds in Retry-After
+                return self._error(429, {"Retry-After": str(math.ceil(wait)), "retry-after-ms": f"{wait * 1000:.0f}"})
+            if fake.latency:
+                time.sleep(fake.latency)
             fault = fake.next_fault()
             if fault == "429":
                 return self._error(429, {"Retry-After": "0"})
@@ -162,6 +192,7 @@ def start(fake: FakeOpenAI) -> tuple[str, Callable[[], None]]:
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        request_queue_size = 64  # many clients connecting at once (concurrent grading) must not wait on the listen backlog
 
         def handle_error(self, request: Any, client_address: Any) -> None:
             pass  # clients that hang up (timeouts, dropped streams) are part of the tests

@@ -60,3 +60,19 @@ def test_an_answer_without_code_cannot_pass_a_coding_question(judge: OfflineJudg
     question = CORPUS.by_id["coding.reservoir-sampling"]
     grade = judge.grade(question, [AnswerPart(question.reference_answer.split("```")[0])])
     assert grade.score <= 30 and any("no code" in n for n in grade.notes)
+
+
+def test_code_between_prose_paragraphs_without_its_numpy_import_and_under_another_class_name_is_run(judge: OfflineJudge) -> None:
+    """As an interviewer reads it: the code between the explanations, `np` as numpy, the one class as the one asked for."""
+    question = CORPUS.by_id["coding.knn-implementation"]
+    reference = load_hidden_tests(question).reference
+    renamed = reference.replace("import numpy as np\n", "").replace("class KNN", "class NearestNeighbors").replace("'KNN'", "'NearestNeighbors'")
+    assert "class NearestNeighbors" in renamed and "import numpy" not in renamed
+    head, _, tail = renamed.partition("    def predict")
+    text = (f"I keep the training set and vote among the nearest points.\n\n{head.rstrip()}\n\n"
+            f"Predicting is where the work is: distances to every training row.\n\n    def predict{tail}\n\n"
+            "Fitting is O(1); each query costs O(n d).")
+    grade = judge.grade(question, [AnswerPart(text)])
+    assert grade.code_tests and all(row.passed for row in grade.code_tests), [(r.test, r.result) for r in grade.code_tests if not r.passed]
+    two_classes = text.replace("I keep the training set", "class Helper:\n    pass\n\nI keep the training set")
+    assert not any(row.passed for row in judge.grade(question, [AnswerPart(two_classes)]).code_tests)

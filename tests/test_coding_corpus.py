@@ -122,9 +122,12 @@ def test_code_that_does_not_load_scores_zero() -> None:
     assert failure_follow_up(report).startswith("Your code does not run as written")
 
 
-def test_missing_function_is_reported() -> None:
-    report = run_examples(CORPUS.by_id["coding.graph-problems"], "def toposort(deps):\n    return []\n")
+def test_missing_function_is_reported_when_no_single_function_can_stand_for_it() -> None:
+    question = CORPUS.by_id["coding.graph-problems"]
+    report = run_examples(question, "def helper(x):\n    return x\n\ndef toposort(deps):\n    return []\n")
     assert report.status == "error" and "topo_order" in report.message
+    renamed = run_examples(question, "def toposort(deps):\n    return []\n")  # the one function is the one asked for
+    assert renamed.status != "error" and renamed.cases
 
 
 def test_extract_code_prefers_fenced_blocks() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,28 @@ def test_a_common_word_as_key_term_is_flagged(corpus_dir: Path) -> None:
     _replace(corpus_dir / "fundamentals.yaml", "key_terms: [precision, recall, PR-AUC, F1]", "key_terms: [precision, the, PR-AUC]")
     corpus = load_corpus(corpus_dir)
     assert any("key term 'the' of 'metrics' is a common word" in p.message and p.severity == "warning" for p in corpus.problems)
+
+
+def test_claim_checks_run_for_corpus_check_not_for_an_interview(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "c"
+    shutil.copytree(TINY_CORPUS, corpus_dir)
+    path = next(corpus_dir.glob("*.yaml"))
+    text = path.read_text()
+    claims = re.search(r"claims:\s*\n\s*- \[\[([^\]]+)\]", text)
+    assert claims, "the tiny corpus has a claim to break"
+    path.write_text(text.replace(claims.group(0), claims.group(0).replace(claims.group(1), "zyxwvut"), 1))
+    unasserted = "not asserted by any sentence of the reference answer"
+    assert not any(unasserted in p.message for p in load_corpus(corpus_dir).problems)
+    checked = load_corpus(corpus_dir, judge_texts=True).problems
+    assert any(unasserted in p.message and p.severity == "warning" for p in checked)
+
+
+def test_corpus_check_warns_when_a_clarify_point_cannot_be_credited(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "c"
+    shutil.copytree(TINY_CORPUS, corpus_dir)
+    path = next(corpus_dir.glob("*.yaml"))
+    text = path.read_text()
+    assert "      - id: class-weights\n" in text
+    path.write_text(text.replace("      - id: class-weights\n", "      - id: clarify-weights\n", 1).replace("[class-weights]", "[clarify-weights]"))
+    problems = [p.message for p in load_corpus(corpus_dir, judge_texts=True).problems]
+    assert any("'clarify-weights' is credited from clarifying questions, which need at least 3 scenario facts" in m for m in problems)

@@ -8,7 +8,7 @@ import pytest
 
 from interviewer.corpus import REFERENCE_WORDS, Question, load_corpus
 
-CORPUS = load_corpus()
+CORPUS = load_corpus(judge_texts=True)  # as `corpus check` loads it
 
 TOPICS = {
     "ml-fundamentals": ("fundamentals", """dataset-collection-steps data-collection-problems data-collection-considerations

@@ -166,3 +166,17 @@ def test_score_is_weighted_coverage_less_the_weight_of_contradicted_points() -> 
 
 def test_verdicts_follow_thresholds() -> None:
     assert [verdict_for(s) for s in (10, 40, 55, 90)] == ["Strong No Hire", "Lean No Hire", "Lean Hire", "Strong Hire"]
+
+
+def test_a_sentence_stating_a_misconception_earns_nothing_for_other_points(grader: OfflineJudge) -> None:
+    right = grader.grade(IMBALANCE, [AnswerPart("I would weight the loss so mistakes on the rare class cost more.")])
+    wrong = grader.grade(IMBALANCE, [AnswerPart("Accuracy is a fine metric, since I weight the loss so mistakes on the rare class cost more.")])
+    assert right.coverage("class-weights") >= COVERED
+    assert wrong.coverage("class-weights") < COVERED
+    point = wrong.point("metrics")
+    assert point is not None and point.contradicted
+
+
+def test_a_leading_pronoun_lets_a_sentence_assert_a_claim_about_the_previous_topic(grader: OfflineJudge) -> None:
+    grade = grader.grade(IMBALANCE, [AnswerPart("Accuracy looks high on this data. It is misleading, though, since predicting all negatives gets that.")])
+    assert grade.coverage("metrics") >= COVERED

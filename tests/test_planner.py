@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from interviewer.corpus import Question, load_corpus
+from interviewer.corpus import PHASES, Question, load_corpus
 from interviewer.grading import PointGrade, QuestionGrade
-from interviewer.planner import FollowUpPlan, QuestionState, is_pause, is_skip, next_follow_up, relevant_quote
-from interviewer.turns import FollowUpPayload, PlanKind, Turn, TurnKind
+from interviewer.planner import (
+    FollowUpPlan, QuestionState, hint_reply, is_hint_request, is_pause, is_skip, next_follow_up, next_hint, phase_progress, relevant_quote,
+)
+from interviewer.turns import FollowUpPayload, HintPayload, PlanKind, Turn, TurnKind
 
 from conftest import TINY_CORPUS
 
@@ -106,3 +108,71 @@ def test_skip_and_pause_phrases() -> None:
     assert not is_skip("Let me think.")
     assert not is_skip("I don't know the exact formula, but the gradient is (p - y) x.")
     assert not is_skip("Я бы использовал precision и recall.") and not is_skip("我会使用精确率和召回率") and not is_skip("🤔📈")
+
+
+# -- interview mechanics: hints, design phases -------------------------------------------------------
+
+FRAUD = load_corpus().by_id["arch.bank-fraud-detection"]  # a design question with phases, facts and three hints
+PHASES_ASK = "Before the model: what are we optimising, and for whom?"
+MODEL_FIRST = "I would train gradient-boosted trees on transaction features."
+
+
+def test_hint_requests_are_recognised_and_answers_about_hints_are_not() -> None:
+    assert all(is_hint_request(t) for t in ["/hint", "I'm stuck.", "Hint please", "Can I get a hint?", "I’m a bit stuck here"])
+    assert not is_hint_request("I'm not stuck, I would use class weights.")
+    assert not is_hint_request("A hint of leakage: the feature is computed after the label, so I would drop it and retrain.")
+
+
+def hint_turn(seq: int, index: int | None, last: bool = False) -> Turn:
+    return Turn(seq, "interviewer", TurnKind.HINT, FRAUD.id, "hint", HintPayload(index=index, last=last))
+
+
+def test_hints_are_given_in_order_and_the_last_one_is_marked() -> None:
+    start = QuestionState(FRAUD, (Turn(1, "interviewer", TurnKind.QUESTION, FRAUD.id, FRAUD.question),))
+    assert next_hint(start) == 0
+    text, payload = hint_reply(start)
+    assert text == f"Hint 1 of 3: {FRAUD.hints[0]}" and payload == HintPayload(index=0, last=False)
+    two = QuestionState(FRAUD, (*start.turns, hint_turn(2, 0), hint_turn(3, 1)))
+    text, payload = hint_reply(two)
+    assert text.startswith("Last hint (3 of 3)") and FRAUD.hints[2] in text and payload.last
+    done = QuestionState(FRAUD, (*two.turns, hint_turn(4, 2, last=True)))
+    assert next_hint(done) is None and "every hint" in hint_reply(done)[0]
+
+
+def test_only_answers_before_the_last_hint_count_as_unhinted() -> None:
+    turns = (
+        Turn(1, "interviewer", TurnKind.QUESTION, FRAUD.id, FRAUD.question),
+        Turn(2, "candidate", TurnKind.ANSWER, FRAUD.id, "before"),
+        hint_turn(3, 0), hint_turn(4, 1), hint_turn(5, 2, last=True),
+        Turn(6, "candidate", TurnKind.ANSWER, FRAUD.id, "after"),
+    )
+    assert [p.text for p in QuestionState(FRAUD, turns).answers_before_last_hint() or []] == ["before"]
+    assert QuestionState(FRAUD, turns[:4]).answers_before_last_hint() is None
+
+
+def test_a_design_answer_that_starts_with_the_model_is_steered_to_requirements_once() -> None:
+    s = state(FRAUD, answer=MODEL_FIRST)
+    p = next_follow_up(s, grade(FRAUD, {"model-choice": 0.8}), STEER, PHASES_ASK)
+    assert p is not None and p.kind == PlanKind.PHASES and p.ask == PHASES_ASK
+    assert "clarify-requirements" in (p.probes or ())
+    steered = state(FRAUD, FollowUpPayload(plan=PlanKind.PHASES, probes=p.probes), answer=MODEL_FIRST)
+    again = next_follow_up(steered, grade(FRAUD, {"model-choice": 0.8}), STEER, PHASES_ASK)
+    assert again is not None and again.kind != PlanKind.PHASES
+
+
+def test_a_design_answer_that_framed_the_problem_first_is_not_steered() -> None:
+    framed = grade(FRAUD, {"clarify-requirements": 0.6, "model-choice": 0.8})
+    p = next_follow_up(state(FRAUD, answer=MODEL_FIRST), framed, STEER, PHASES_ASK)
+    assert p is not None and p.kind != PlanKind.PHASES
+
+
+def test_non_design_questions_are_never_steered_to_requirements() -> None:
+    p = next_follow_up(state(IMBALANCE, answer="I would train a bigger model."), grade(IMBALANCE, {}), STEER, PHASES_ASK)
+    assert p is not None and p.kind != PlanKind.PHASES
+
+
+def test_phase_progress_lists_the_question_phases_in_interview_order() -> None:
+    phases = phase_progress(FRAUD, ["clarify-requirements"])
+    assert [p.phase for p in phases] == [ph for ph in PHASES if any(r.phase == ph for r in FRAUD.rubric)]
+    assert [p.phase for p in phases if p.covered] == ["requirements"]
+    assert phase_progress(IMBALANCE, []) == ()

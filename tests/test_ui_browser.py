@@ -11,12 +11,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import TINY_CORPUS
+from interviewer.resources import ui_config_flags
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
@@ -49,16 +51,19 @@ def corpus(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """The tiny corpus, or (parametrized with "coding") a corpus holding one coding question."""
     if getattr(request, "param", None) == "coding":
         return one_coding_question(tmp_path / "coding-corpus")
+    if getattr(request, "param", None) == "design":
+        return one_design_question(tmp_path / "design-corpus")
     return TINY_CORPUS
 
 
-@pytest.fixture
-def app_url(home: Path, corpus: Path) -> Iterator[str]:
+@contextmanager
+def serve(home: Path, corpus: Path = TINY_CORPUS, services: dict[str, str] | None = None) -> Iterator[str]:
+    """`ui/app.py` served as `interviewer ui` serves it, with its own data folder; yields its URL once it answers."""
     port = free_port()
-    env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_CORPUS": str(corpus)}
+    env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_CORPUS": str(corpus), **(services or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), *ui_config_flags()],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -73,9 +78,27 @@ def app_url(home: Path, corpus: Path) -> Iterator[str]:
                 proc.kill()
                 raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "streamlit did not start") from None
             time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def app_url(home: Path, corpus: Path) -> Iterator[str]:
+    with serve(home, corpus) as url:
+        yield url
+
+
+def start_round(browser: Any, url: str, round_name: str) -> Any:
+    """A tall page on the app with `round_name` picked and Start pressed."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2200})
+    page.goto(url)
+    page.get_by_label("Round").click()
+    page.get_by_role("option", name=round_name).click()
+    page.get_by_role("button", name="Start interview").click()
+    return page
 
 
 def test_short_interview_in_chromium_ends_with_a_report_screenshot(app_url: str, tmp_path: Path) -> None:
@@ -100,7 +123,13 @@ def test_short_interview_in_chromium_ends_with_a_report_screenshot(app_url: str,
         expect(page.get_by_test_id("stMetricValue")).to_have_count(3, timeout=60_000)
         expect(page.get_by_test_id("stMetricValue").nth(1)).to_have_text(re.compile("Hire"))
         expect(page.locator(".vega-embed")).to_have_count(1, timeout=60_000)
-        expect(page.get_by_test_id("stDataFrame")).to_have_count(1, timeout=60_000)
+        table = page.get_by_test_id("stTable")  # the rubric table
+        expect(table).to_have_count(1, timeout=60_000)
+        for point in longest_rubric_points("fundamentals.overfitting"):
+            expect(table).to_contain_text(point)  # whole, not cut off at the column's edge
+        expect(table).to_contain_text(re.compile(r"\b\d{1,3}%"))  # coverage as a percentage, as in the terminal
+        clipped = table.evaluate("t => [...t.querySelectorAll('td, th')].filter(c => c.scrollWidth > c.clientWidth + 1).length")
+        assert clipped == 0, f"{clipped} cells of the rubric table cut their text off"
         page.wait_for_load_state("networkidle")
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -110,6 +139,51 @@ def test_short_interview_in_chromium_ends_with_a_report_screenshot(app_url: str,
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+def longest_rubric_points(question_id: str) -> list[str]:
+    from interviewer.corpus import load_corpus
+
+    return sorted((p.point for p in load_corpus(TINY_CORPUS).by_id[question_id].rubric), key=len)[-2:]
+
+
+def test_first_start_shows_what_it_waits_for_and_nothing_leaves_the_machine(app_url: str, home: Path, tmp_path: Path) -> None:
+    """A fresh data folder whose index another process is building: the page says so, after Start too, then asks."""
+    import fcntl
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from interviewer.config import Settings
+    from interviewer.retrieval import LOCK_FILE
+
+    assert CHROMIUM, "chromium is required in CI"
+    index_dir = Settings(home=home, corpus_dir=TINY_CORPUS).index_dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "a+b") as lock, sync_playwright() as p:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the app's build waits for this lock, as it would for another process
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        outside: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith((app_url, "data:")) else outside.append(r.url))
+        page.goto(app_url)
+        progress = page.get_by_test_id("stProgress")
+        expect(progress).to_contain_text("Waiting for another process to finish building the index", timeout=60_000)
+        page.get_by_role("button", name="Start interview").click()
+        expect(page.get_by_text("interview starts as soon as the question index is ready")).to_be_visible(timeout=60_000)
+        expect(progress).to_have_count(1)  # one bar, saying what it waits for: the main area is never blank
+        expect(progress).to_contain_text("Waiting for another process")
+        page.screenshot(path=str(tmp_path / "first-start.png"))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        expect(page.get_by_text("Let's start.")).to_be_visible(timeout=60_000)
+        expect(progress).to_have_count(0)
+        expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # client.toolbarMode = minimal
+        page.wait_for_load_state("networkidle")
+        browser.close()
+    assert outside == [], f"the page fetched from outside this machine: {outside}"  # no usage statistics, no icon CDN
+    keep = os.environ.get("INTERVIEWER_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "first-start.png", Path(keep) / "first-start.png")
 
 
 FAST_ANSWERS = [
@@ -203,11 +277,7 @@ def test_a_coding_question_is_answered_in_the_editor_and_the_report_shows_the_te
     buggy = "def edit_distance(a, b):\n    if a and b and a[0] == b[0]:\n        return edit_distance(a[1:], b[1:])\n    return abs(len(a) - len(b))\n"
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 2200})
-        page.goto(app_url)
-        page.get_by_label("Round").click()
-        page.get_by_role("option", name="ml-coding").click()
-        page.get_by_role("button", name="Start interview").click()
+        page = start_round(browser, app_url, "ml-coding")
         expect(page.get_by_text("edit_distance('kitten', 'sitting')").first).to_be_visible(timeout=60_000)
         editor = page.get_by_label("Your code")
         editor.fill(buggy)
@@ -220,3 +290,49 @@ def test_a_coding_question_is_answered_in_the_editor_and_the_report_shows_the_te
         expect(page.get_by_text(re.compile(r"Your code against the hidden tests: \d+ of \d+ passed"))).to_be_visible(timeout=60_000)
         page.screenshot(path=str(tmp_path / "coding-report.png"), full_page=True)
         browser.close()
+
+
+def one_design_question(folder: Path, question_id: str = "arch.bank-fraud-detection") -> Path:
+    """A corpus with a single architecture question from the shipped corpus (facts, hints, phases)."""
+    import yaml
+
+    from interviewer.resources import corpus_dir
+
+    data = yaml.safe_load((corpus_dir() / "architecture.yaml").read_text(encoding="utf-8"))
+    data["questions"] = [q for q in data["questions"] if q["id"] == question_id]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "architecture.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("corpus", [pytest.param("design", id="design-corpus")], indirect=True)
+def test_a_design_round_answers_clarifications_gives_hints_keeps_time_and_steers_to_requirements(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = start_round(browser, app_url, "architecture")
+        expect(page.get_by_text(re.compile("I'm a customer engineer"))).to_be_visible(timeout=60_000)  # the introduction
+        expect(page.get_by_text(re.compile(r"Time: \d+:\d\d elapsed, \d+:\d\d left"))).to_be_visible()
+        expect(page.get_by_text(re.compile("Phases: requirements …"))).to_be_visible()
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("What's the latency budget for the fraud check?")
+        box.press("Enter")
+        expect(page.get_by_text(re.compile("may use 50 ms at p99"))).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Hint").click()
+        expect(page.get_by_text(re.compile("Hint 1 of 3:"))).to_be_visible(timeout=60_000)
+        expect(box).to_be_enabled(timeout=60_000)
+        box.fill("I would train gradient-boosted trees on transaction features and serve them behind the authorization API.")
+        box.press("Enter")
+        expect(page.get_by_text("Before the model: what are we optimising, and for whom?")).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="End interview and grade").click()
+        expect(page.get_by_text("Your report", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(re.compile("Hints used: 1 of 3"))).to_be_visible()
+        expect(page.get_by_text("Clarifying questions you asked:")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Time on this question: \d+:\d\d of its 45:00 share"))).to_be_visible()
+        page.screenshot(path=str(tmp_path / "design-report.png"), full_page=True)
+        browser.close()
+    keep = os.environ.get("INTERVIEWER_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "design-report.png", Path(keep) / "design-report.png")

@@ -5,9 +5,33 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from shared import engine, start_session
+from shared import StartRequest, engine, request_start
 
-from interviewer.report import history_summary
+from interviewer.report import SessionSummary, TopicScore, history_summary
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def sessions_table(sessions: list[SessionSummary]) -> pd.DataFrame:
+    """One row per session, in words: an unfinished session has no score yet, not a None."""
+    return pd.DataFrame(
+        {
+            "session": [s.id for s in sessions],
+            "started": [s.created_at[:16].replace("T", " ") for s in sessions],
+            "round": [s.round for s in sessions],
+            "answered": [s.answered for s in sessions],
+            "score": ["not graded" if s.score is None else f"{s.score:.0f}/100" for s in sessions],
+            "verdict": [s.verdict or "—" for s in sessions],
+            "status": [s.status for s in sessions],
+        }
+    )
+
+
+def topic_line(topic: TopicScore) -> str:
+    # count: the topic's graded questions, skipped ones included (they score 0)
+    return f"**{topic.tag}** ({topic.round}): {topic.mean:.0f}/100 over {plural(topic.count, 'question')}"
 
 
 def page() -> None:
@@ -17,8 +41,7 @@ def page() -> None:
     if not summary.sessions:
         st.write("No sessions yet. Start one from the sidebar.")
         return
-    sessions = pd.DataFrame([s.model_dump() for s in summary.sessions])
-    st.dataframe(sessions[["id", "created_at", "round", "answered", "score", "verdict", "status"]], hide_index=True, width="stretch")
+    st.dataframe(sessions_table(summary.sessions), hide_index=True, width="stretch")
     if summary.timeline:
         timeline = pd.DataFrame(summary.timeline)
         st.subheader("Score over time by round")
@@ -29,15 +52,16 @@ def page() -> None:
         )
         st.subheader("Score by topic")
         by_tag = timeline.groupby("tag", as_index=False)["score"].mean().sort_values("score")
-        st.altair_chart(alt.Chart(by_tag).mark_bar().encode(x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100])), y=alt.Y("tag:N", sort=None)), width="stretch")
+        # labelLimit 0: Vega cuts axis labels at 180 px by default, and topic names run longer.
+        topic_axis = alt.Y("tag:N", sort=None, title="topic", axis=alt.Axis(labelLimit=0))
+        st.altair_chart(alt.Chart(by_tag).mark_bar().encode(x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100])), y=topic_axis), width="stretch")
     if summary.weakest:
         st.subheader("Weakest topics")
         for topic in summary.weakest:
             left, right = st.columns([3, 1])
-            left.write(f"**{topic.tag}** ({topic.round}): {topic.mean:.0f}/100 over {topic.count} answers")
+            left.write(topic_line(topic))
             if right.button("Practise", key=f"practise-{topic.round}-{topic.tag}"):
-                start_session(eng, topic.round, 2, 3, focus=topic.tag)
-                st.switch_page("interview_page.py")
+                request_start(StartRequest(topic.round, questions=2, difficulty=3, focus=topic.tag))
 
 
 page()

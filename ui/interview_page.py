@@ -5,10 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from shared import current_session, engine
+from shared import START_KEY, StartRequest, current_session, engine, request_start, start_requested, wait_for_index
 
 from interviewer.coding import code_stub
-from interviewer.report import Report, build_report, to_markdown, transcript_markdown
+from interviewer.report import PointResult, Report, build_report, mechanics_lines, to_markdown, transcript_markdown
 from interviewer.session import Session, SessionError
 from interviewer.store import StoreError
 from interviewer.turns import Turn
@@ -34,6 +34,14 @@ def show_turn(turn: Turn) -> None:
             st.markdown(turn.text)
 
 
+def show_progress(session: Session) -> None:
+    """The round clock (as of this run) and, for design questions, which phases the answers have covered."""
+    progress = session.progress()
+    st.caption(progress.clock.line())
+    if progress.phases:
+        st.caption(progress.phases_line())
+
+
 def live_coverage(session: Session) -> None:
     """Practice mode: how much of the current question's rubric the answers cover so far."""
     question = session.current_question()
@@ -45,6 +53,32 @@ def live_coverage(session: Session) -> None:
             st.progress(assessment.coverage(point.id), text=f"{point.point} (weight {point.weight:g}){wrong}")
 
 
+STATUS_STYLE = {  # the terminal report's colours: covered, partial, missed, stated wrongly
+    "covered": "color: #1a7f37; font-weight: 600",
+    "partial": "color: #9a6700; font-weight: 600",
+    "missed": "color: #6e7781",
+    "wrong": "color: #cf222e; font-weight: 600",
+}
+
+
+def point_status(p: PointResult) -> str:
+    return "wrong" if p.contradicted else "covered" if p.covered else "partial" if p.coverage > 0 else "missed"
+
+
+def rubric_table(points: list[PointResult]) -> pd.DataFrame:
+    """One row per rubric point, as report.md shows it: its status, the point, its weight, coverage in percent, the evidence."""
+    return pd.DataFrame(
+        {
+            "status": [point_status(p) for p in points],
+            "rubric point": [p.point for p in points],
+            "weight": [f"{p.weight:g}" for p in points],
+            "coverage": [f"{p.coverage:.0%}" for p in points],
+            # A point with no credit has no evidence: its best-matching sentence would only mislead.
+            "evidence from your answer": [f"“{p.evidence}”" if p.evidence and (p.coverage > 0 or p.contradicted) else "—" for p in points],
+        }
+    )
+
+
 def show_report(report: Report) -> None:
     st.subheader("Your report")
     left, middle, right = st.columns(3)
@@ -53,29 +87,26 @@ def show_report(report: Report) -> None:
     right.metric("Questions", len(report.questions))
     if report.feedback:
         st.info(report.feedback)
+        weakest = report.weakest
+        if weakest is not None and st.button(f"Practise {weakest.tags[0]}"):
+            request_start(StartRequest(weakest.round, questions=2, difficulty=3, focus=weakest.tags[0]))
     if report.questions:
         scores = pd.DataFrame({"question": [q.title for q in report.questions], "score": [q.score for q in report.questions]})
-        chart = alt.Chart(scores).mark_bar().encode(x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100])), y=alt.Y("question:N", sort=None))
+        titles = alt.Y("question:N", sort=None, axis=alt.Axis(labelLimit=0))  # Vega cuts labels at 180 px by default
+        chart = alt.Chart(scores).mark_bar().encode(x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100])), y=titles)
         st.altair_chart(chart, width="stretch")
     for q in report.questions:
         with st.expander(f"{q.title}: {q.score:.0f}/100", expanded=True):
             st.markdown(f"> {q.question}")
             for note in q.notes:
                 st.caption(f"Note: {note}")
+            st.markdown("\n".join(mechanics_lines(q)))  # time used, clarifying questions, hints
             for p in q.points:
                 if p.contradicted:
                     st.error(f"Stated wrongly: “{p.evidence}”. {p.correction}")
-            table = pd.DataFrame(
-                {
-                    "covered": [p.covered for p in q.points],
-                    "status": ["wrong" if p.contradicted else "covered" if p.covered else "missed" for p in q.points],
-                    "rubric point": [p.point for p in q.points],
-                    "weight": [p.weight for p in q.points],
-                    "coverage": [round(p.coverage, 2) for p in q.points],
-                    "evidence from your answer": [p.evidence or "—" for p in q.points],
-                }
-            )
-            st.dataframe(table, hide_index=True, width="stretch", column_config={"covered": st.column_config.CheckboxColumn()})
+            table = rubric_table(q.points)
+            # A static table, not a data grid: long points and evidence wrap instead of being cut off.
+            st.table(table.style.map(STATUS_STYLE.get, subset=["status"]), hide_index=True)
             if q.code_tests:
                 passed = sum(t.passed for t in q.code_tests)
                 st.markdown(f"**Your code against the hidden tests: {passed} of {len(q.code_tests)} passed**")
@@ -162,13 +193,17 @@ def code_panel(session: Session) -> None:
 def page() -> None:
     eng = engine()
     session = current_session(eng)
-    if session is None:
+    if session is None or START_KEY in st.session_state:
         st.title("ML engineer mock interview")
         st.write(
             "Pick a round in the sidebar and press **Start interview**. The interviewer asks a question, "
             "then drills into what your answer left out and pushes back on what it got wrong. At the end every "
             "answer is graded against a rubric, with the sentence of your answer that earned each point and the model answer."
         )
+        # On a first start the index builds while the candidate reads this; the progress bar shows here,
+        # below the same words, whether or not Start was pressed.
+        start_requested(eng)
+        wait_for_index()
         return
     # Read the input before anything else runs; chat_input renders at the bottom wherever it is called.
     if not session.finished:
@@ -179,6 +214,11 @@ def page() -> None:
     st.title(f"{session.round} interview")
     asked = len(session.asked_questions())
     st.caption(f"Session {session.id} · question {asked} of {len(session.questions)}")
+    if session.introduction:
+        with st.container(border=True):
+            st.markdown(f"**Your interviewer:** {session.introduction}")
+    if not session.finished:
+        show_progress(session)
     for turn in session.turns:
         show_turn(turn)
     for note in st.session_state.pop("flash", []):
@@ -187,7 +227,7 @@ def page() -> None:
         st.session_state.pop(QUEUE_KEY, None)
         show_report(build_report(session))
         return
-    if st.session_state.get("practice"):
+    if st.session_state.get("practice") and session.state().answered:  # the rubric stays hidden until a first answer
         live_coverage(session)
     if not session.awaiting_answer:  # a reply is owed: resumed after a crash, or a rerun cut the last one short
         reply(session)
@@ -198,8 +238,12 @@ def page() -> None:
         st.rerun()
     if session.awaiting_answer and session.current_question().code is not None:
         code_panel(session)
-    if st.button("Skip this question"):
+    skip, hint = st.columns(2)
+    if skip.button("Skip this question", width="stretch"):
         queue_input("")
+        st.rerun()
+    if hint.button("Hint", icon=":material/lightbulb:", width="stretch", help="the next hint for this question, gentlest first"):
+        queue_input("/hint")
         st.rerun()
 
 

@@ -19,7 +19,6 @@ from typing import Any, cast
 import numpy as np
 
 from interviewer.corpus import STOPWORDS, FollowUp, Question, RubricPoint
-from interviewer.evaluation.cases import is_tuning
 from interviewer.evaluation.metrics import Estimate, bootstrap, pearson, quadratic_weighted_kappa, rmse, spearman
 from interviewer.grading import AnswerPart
 from interviewer.judge import GradingParams, OfflineJudge, point_coverage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
@@ -14,6 +15,7 @@ import numpy as np
 
 from interviewer.engine import Engine
 from interviewer.evaluation import mohler
+from interviewer.evaluation.batch import JOURNAL_NAME, Batch, GradeJob, grade_jobs
 from interviewer.evaluation.cases import COVERED_LABEL, Case, is_tuning, load_cases
 from interviewer.evaluation.log import CaseRecord, RunLog
 from interviewer.evaluation.metrics import auc, bootstrap, pearson, spearman
@@ -44,24 +46,26 @@ def _offline_grader(engine: Engine, params: mohler.GradingParams | None = None) 
 
 
 class ProviderGrader:
-    """A provider as a Grader: evals grade with the configured model, usage is counted per run."""
+    """A provider as a Grader: evals grade with the configured model, usage is counted per run (from any thread)."""
 
     def __init__(self, provider: Provider) -> None:
         self.name = provider.name
         self.usage = Usage()
         self._provider = provider
+        self._usage_lock = threading.Lock()
 
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
         graded = self._provider.grade(question, parts)
-        self.usage += graded.usage
+        with self._usage_lock:
+            self.usage += graded.usage
         return graded.grade
 
 
-def grade_cases(grader: Grader, cases: Sequence[Case], progress: Progress = iter) -> list[CaseRecord]:
-    """Run the grader over every case: one record each."""
+def grade_cases(grader: Grader, cases: Sequence[Case], progress: Progress = iter, batch: Batch = Batch(), set_name: str = "") -> list[CaseRecord]:
+    """Run the grader over every case (batch.concurrency at a time): one record each, in case order."""
+    jobs = [GradeJob(case.id, case.question, (AnswerPart(case.text),)) for case in cases]
     records = []
-    for case in progress(cases):
-        grade = grader.grade(case.question, [AnswerPart(case.text)])
+    for case, grade in zip(cases, grade_jobs(grader, jobs, batch, set_name, progress)):
         records.append(CaseRecord(
             case_id=case.id, question_id=case.question.id, round=case.question.round, kind=case.kind,
             heldout=not is_tuning(case.question.id), gold_score=case.gold_score, predicted_score=grade.score,
@@ -74,7 +78,9 @@ def grade_cases(grader: Grader, cases: Sequence[Case], progress: Progress = iter
 # -- Mohler -------------------------------------------------------------------------------------
 
 
-def evaluate_mohler(engine: Engine, csv_path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunLog:
+def evaluate_mohler(
+    engine: Engine, csv_path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None, batch: Batch = Batch()
+) -> RunLog:
     """Tune on the fixed half of the questions, report agreement on the other half."""
     items = mohler.load_items(csv_path)
     questions = {i.question_id: mohler.rubric_question(i.question_id, i.question, i.reference) for i in items}
@@ -88,7 +94,8 @@ def evaluate_mohler(engine: Engine, csv_path: Path, rounds: int = 1000, progress
         params, tune_r = mohler.tune([f for f, t in zip(features, tune_mask) if t], grades[tune_mask])
         summary.update(default_params_heldout_pearson=default_r, tuned_params=asdict(params), tuning_pearson=tune_r)
         grader = _offline_grader(engine, params)
-    raw = np.array([grader.grade(questions[i.question_id], [AnswerPart(i.answer)]).score / 20 for i in progress(items)])
+    jobs = [GradeJob(f"{i.question_id}#{n}", questions[i.question_id], (AnswerPart(i.answer),)) for n, i in enumerate(items)]
+    raw = np.array([g.score / 20 for g in grade_jobs(grader, jobs, batch, str(csv_path.resolve()), progress)])
     a, b = mohler.linear_map(raw[tune_mask], grades[tune_mask])
     predicted = np.clip(a * raw + b, 0, mohler.MAX_GRADE)
     held = ~tune_mask
@@ -152,11 +159,13 @@ def _mohler_markdown(s: dict[str, Any]) -> list[str]:
 # -- our labelled interview set ---------------------------------------------------------------
 
 
-def evaluate_set(engine: Engine, path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None) -> RunLog:
+def evaluate_set(
+    engine: Engine, path: Path, rounds: int = 1000, progress: Progress = iter, grader: Grader | None = None, batch: Batch = Batch()
+) -> RunLog:
     """Grade a labelled set (interview-gold or adversarial) and report agreement with the gold grades."""
     cases = load_cases(path, engine.corpus)
     grader = grader or engine.judge
-    records = grade_cases(grader, cases, progress)
+    records = grade_cases(grader, cases, progress, batch, str(path.resolve()))
     log = RunLog(name=path.stem if path.is_file() else path.name, set=str(path), grader=grader.name, records=records)
     log.metrics = set_metrics(records, rounds)
     log.markdown = set_markdown(log)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from interviewer.judge import OfflineJudge
 
 ResponseMode = Literal["json_schema", "json_object", "plain"]
-ANSWER_TOKENS = 700  # per candidate message inside a prompt
+ANSWER_TOKENS = 500  # per candidate message inside a prompt: a full strong answer is about 330
 HISTORY_TOKENS = 350  # the conversation window: fixed, so prompts stay flat over a long interview
 REFERENCE_TOKENS = 550
 UNVERIFIED_CAP = 0.5  # coverage allowed when the quoted evidence is not in the answer
@@ -188,6 +188,20 @@ class OpenAIProvider:
             raise UnsupportedRequest(_describe(exc)) from exc
         except Exception as exc:
             raise _failure(exc) from exc
+
+    def clarify(self, question: Question, asked: str, facts: Sequence[str]) -> Written:
+        """The answer to a clarifying question, from the question's scenario facts only (prompts/clarify.md)."""
+        messages = chat_prompt("clarify.md").format_messages(
+            persona=persona(question.round), history=[], round=question.round, question=question.question,
+            asked=as_data(truncate_tokens(asked, ANSWER_TOKENS, self.model)), facts="\n".join(facts),
+        )
+        prompt_tokens = self._prompt_tokens(messages)
+        try:
+            reply = self._complete(_openai_messages(messages), temperature=0).strip()
+        except ProviderError as exc:
+            exc.usage = self._usage(prompt_tokens, 0)
+            raise
+        return Written(scrub(reply), self._usage(prompt_tokens, count_tokens(reply, self.model)))
 
     def feedback(self, round_name: str, results: Sequence[QuestionSummary]) -> Written:
         messages = chat_prompt("report.md").format_messages(

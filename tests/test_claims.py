@@ -1,0 +1,70 @@
+"""Claims in text: ordinary paraphrases assert a claim; denials, lists and borrowed words do not."""
+
+from __future__ import annotations
+
+from interviewer.claims import assertion, asserts, carried, claim_term_pattern, states_misconception
+from interviewer.corpus import load_corpus
+from interviewer.judge import is_term_list
+
+from conftest import TINY_CORPUS
+
+IMBALANCE = load_corpus(TINY_CORPUS).by_id["fundamentals.label-imbalance"]
+ACCURACY_IS_RIGHT = [["accuracy"], ["right metric", "main metric"]]
+
+
+def test_a_paraphrased_judgement_states_the_same_misconception() -> None:
+    for said in ("Accuracy is the right metric here.", "Accuracy is a fine metric here.", "Accuracy is an appropriate measure."):
+        assert states_misconception(ACCURACY_IS_RIGHT, said), said
+    assert not states_misconception(ACCURACY_IS_RIGHT, "Accuracy is not a fine metric here.")
+
+
+def test_every_word_of_a_term_inflects_and_synonyms_of_common_verbs_count() -> None:
+    claim = [["reduce variance"], ["bagging"]]
+    assert asserts(claim, "Bagging reduces variance.")
+    assert asserts(claim, "Bagging lowers variance by averaging.")
+    assert asserts([["normalize"], ["features"]], "I'd normalise the features first.")
+    assert not asserts([["reduce variance"], ["bagging"]], "Bagging raises variance.")
+
+
+def test_hyphenated_compounds_are_taken_literally() -> None:
+    assert claim_term_pattern("fine-tune").search("we fine-tuned it")
+    assert not claim_term_pattern("fine-tune").search("a good tune")
+    assert not claim_term_pattern("the model").search("thing model")
+
+
+def test_negations_in_different_stretches_do_not_cancel() -> None:
+    claim = [["deferred"], ["tell"]]
+    assert not asserts(claim, "The deferred requests won't ship, so there's no need to tell them.")
+    assert asserts(claim, "For every deferred request, I'd tell the person who asked.")
+
+
+def test_a_colon_does_not_split_a_claim() -> None:
+    assert asserts([["mae"], ["easy to explain"]], 'MAE is just "we are off by this many minutes": easy to explain.')
+
+
+def test_phrasings_that_deny_an_ability_negate_the_claim() -> None:
+    assert not asserts([["fine-tuning"], ["inject facts"]], "Fine-tuning is poor at injecting facts.")
+    assert not asserts([["fine-tuning"], ["inject facts"]], "Fine-tuning fails to inject facts reliably.")
+
+
+def test_a_leading_pronoun_carries_the_previous_sentences_topic() -> None:
+    previous = "MAPE divides each miss by the true value."
+    text = carried(previous, "It explodes when the true value is near zero.")
+    assert asserts([["mape"], ["near zero"]], text)
+    assert carried(previous, "Near zero it explodes.") == "Near zero it explodes."
+    assert carried(previous, "It is not true that it explodes.") == "It is not true that it explodes."
+
+
+def test_only_the_previous_subject_is_carried() -> None:
+    previous = "R squared, which nobody on the team trusts, compares errors with the mean."
+    text = carried(previous, "It can go negative.")
+    assert text.startswith("R squared:")
+    assert assertion([["compares errors"], ["negative"]], text) is None
+
+
+def test_a_run_on_list_of_terms_joined_by_and_is_not_a_claim() -> None:
+    stuffed = ("This involves precision and recall and PR-AUC and SMOTE and class weights and Platt scaling and "
+               "isotonic regression and calibration curves.")
+    assert is_term_list(stuffed, IMBALANCE)
+    plain = "I would undersample the negatives and weight the loss, and then recalibrate the probabilities with Platt scaling."
+    assert not is_term_list(plain, IMBALANCE)
