@@ -235,10 +235,10 @@ def load_corpus(directory: Path | None = None, *, judge_texts: bool = False, cac
 
 
 def _files_key(files: Sequence[Path]) -> str:
-    """Changes with any file's name or bytes, and with the code that parses them."""
+    """Changes with any file's path or bytes, and with the code that parses them."""
     digest = hashlib.sha256(Path(__file__).read_bytes() + PYDANTIC_VERSION.encode())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in files:  # the full path too: a Corpus records where its files are
+        digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:24]
 
 

@@ -119,3 +119,30 @@ def test_corpus_check_warns_when_a_clarify_point_cannot_be_credited(tmp_path: Pa
     path.write_text(text.replace("      - id: class-weights\n", "      - id: clarify-weights\n", 1).replace("[class-weights]", "[clarify-weights]"))
     problems = [p.message for p in load_corpus(corpus_dir, judge_texts=True).problems]
     assert any("'clarify-weights' is credited from clarifying questions, which need at least 3 scenario facts" in m for m in problems)
+
+
+def test_the_parsed_corpus_is_cached_by_content_and_an_edit_or_a_broken_cache_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import interviewer.corpus as corpus_module
+
+    corpus_dir, cache = tmp_path / "c", tmp_path / "cache"
+    shutil.copytree(TINY_CORPUS, corpus_dir)
+    first = load_corpus(corpus_dir, cache_dir=cache)
+    assert len(list(cache.glob("corpus-*.pickle"))) == 1
+
+    parsed: list[int] = []
+    real = corpus_module._parse_files
+    monkeypatch.setattr(corpus_module, "_parse_files", lambda files, judge_texts: parsed.append(1) or real(files, judge_texts))
+    assert load_corpus(corpus_dir, cache_dir=cache).questions == first.questions and not parsed  # from the cache
+
+    path = next(corpus_dir.glob("*.yaml"))
+    title = first.questions[0].title
+    path.write_text(path.read_text().replace(f"title: {title}", "title: An edited title", 1))
+    edited = load_corpus(corpus_dir, cache_dir=cache)
+    assert parsed == [1] and edited.by_id[first.questions[0].id].title == "An edited title"
+    assert len(list(cache.glob("corpus-*.pickle"))) == 1  # the stale cache was replaced, not kept beside
+
+    next(cache.glob("corpus-*.pickle")).write_bytes(b"not a pickle")
+    assert load_corpus(corpus_dir, cache_dir=cache).by_id[first.questions[0].id].title == "An edited title"
+    assert parsed == [1, 1]
