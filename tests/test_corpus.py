@@ -133,7 +133,12 @@ def test_the_parsed_corpus_is_cached_by_content_and_an_edit_or_a_broken_cache_is
 
     parsed: list[int] = []
     real = corpus_module._parse_files
-    monkeypatch.setattr(corpus_module, "_parse_files", lambda files, judge_texts: parsed.append(1) or real(files, judge_texts))
+
+    def counted(files: list[Path], judge_texts: bool) -> corpus_module.Corpus:
+        parsed.append(1)
+        return real(files, judge_texts)
+
+    monkeypatch.setattr(corpus_module, "_parse_files", counted)
     assert load_corpus(corpus_dir, cache_dir=cache).questions == first.questions and not parsed  # from the cache
 
     path = next(corpus_dir.glob("*.yaml"))

@@ -135,3 +135,14 @@ def test_non_technical_round_drills_down_the_authored_chain(engine: Engine) -> N
             session.answer("I would just try my best and hope it works out.")
     assert depths[:4] == [1, 2, 3, 4]  # "both are critical" -> "refuses the new date" -> "manager disagrees" -> "the email"
     assert len(depths) == engine.settings.non_technical_follow_ups
+
+
+def test_feedback_praises_a_strongest_answer_only_when_one_reached_the_bar() -> None:
+    from interviewer.providers import QuestionSummary
+    from interviewer.providers.offline import offline_feedback
+
+    low = QuestionSummary("Handling overfitting", "overfitting", 3.0, (), ("Stops early at the best validation loss.",))
+    good = QuestionSummary("Label imbalance", "label-imbalance", 72.0, ("Uses PR-AUC.",), ())
+    assert offline_feedback("ml-fundamentals", [low]).startswith("None of your answers reached the bar yet; the closest was Handling overfitting (3/100).")
+    assert offline_feedback("ml-fundamentals", [low, good]).startswith("Your strongest answer was Label imbalance (72/100).")
+    assert "--" not in offline_feedback("ml-fundamentals", [])  # the browser shows it too: no command-line flags

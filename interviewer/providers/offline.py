@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from interviewer.config import Settings
 from interviewer.corpus import Question
-from interviewer.grading import AnswerPart
+from interviewer.grading import AnswerPart, verdict_for
 from interviewer.judge import OfflineJudge
 from interviewer.planner import FollowUpPlan
 from interviewer.prompts import phrase, render, words
@@ -54,7 +54,9 @@ def offline_feedback(round_name: str, results: Sequence[QuestionSummary]) -> str
         return phrase("offline.yaml", "feedback_empty")
     best = max(answered, key=lambda r: r.score)
     worst = min(answered, key=lambda r: r.score)
-    parts = [render(phrase("offline.yaml", "feedback_best"), title=best.title, score=f"{best.score:.0f}")]
+    # Calling a 3/100 answer the "strongest" would be praise no interviewer would give.
+    best_phrase = "feedback_closest" if verdict_for(best.score) == "Strong No Hire" else "feedback_best"
+    parts = [render(phrase("offline.yaml", best_phrase), title=best.title, score=f"{best.score:.0f}")]
     wrong = [c for r in answered for c in r.contradicted][:2]
     if wrong:
         parts.append(render(phrase("offline.yaml", "feedback_wrong"), wrong=" ".join(f"({i}) {w}" for i, w in enumerate(wrong, 1))))
