@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
+import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from interviewer.corpus import default_corpus_dir, load_corpus
 from interviewer.embeddings import shared_embedder
 from interviewer.retrieval import Retriever
 
-
-def timed(action: Callable[[], object]) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
-    action()
-    return time.process_time() - cpu, time.perf_counter() - wall
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import Timing, median, timed  # noqa: E402
 
 
 def edit_one_question(corpus_dir: Path, run: int) -> None:
@@ -33,10 +28,9 @@ def edit_one_question(corpus_dir: Path, run: int) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def report(label: str, samples: list[tuple[float, float]]) -> None:
-    cpu = statistics.median(s[0] for s in samples)
-    wall = statistics.median(s[1] for s in samples)
-    print(f"{label:34} CPU {cpu:7.2f} s   wall {wall:7.2f} s   (median of {len(samples)})")
+def report(label: str, samples: list[Timing]) -> None:
+    middle = median(samples)
+    print(f"{label:34} CPU {middle.cpu:7.2f} s   wall {middle.wall:7.2f} s   (median of {len(samples)})")
 
 
 def main() -> None:

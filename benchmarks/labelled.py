@@ -6,11 +6,7 @@ so figures measured on them are figures a user would see.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from interviewer.corpus import Corpus, Question
 from interviewer.engine import Engine
@@ -38,19 +34,3 @@ def session_over(engine: Engine, questions: list[Question]) -> Session:
     first = render(phrase("offline.yaml", "first_question"), question=question_text(questions[0]))
     session_id = engine.store.create_session(questions[0].round, [q.id for q in questions], {}, first_turn=(questions[0].id, first))
     return Session(engine, engine.store.session(session_id))
-
-
-@dataclass(frozen=True)
-class Timing:
-    cpu: float
-    wall: float
-
-
-def timed(action: Callable[[], object]) -> Timing:
-    cpu, wall = time.process_time(), time.perf_counter()
-    action()
-    return Timing(time.process_time() - cpu, time.perf_counter() - wall)
-
-
-def median(samples: list[Timing]) -> Timing:
-    return Timing(statistics.median(s.cpu for s in samples), statistics.median(s.wall for s in samples))

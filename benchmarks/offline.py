@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labelled import Timing, answers_by_question, gold_cases, median, session_over, timed  # noqa: E402
+from labelled import answers_by_question, gold_cases, session_over  # noqa: E402
+from timing import Timing, median, timed  # noqa: E402
 
 from interviewer.claims import split_sentences  # noqa: E402
 from interviewer.config import Settings  # noqa: E402

@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import TINY_CORPUS  # noqa: E402
-from soaking import soak  # noqa: E402
+from soaking import SoakResult, soak  # noqa: E402
+from timing import timed  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.corpus import load_corpus  # noqa: E402
@@ -30,13 +31,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), corpus_dir=TINY_CORPUS)
         engine = Engine(settings=settings, corpus=load_corpus(TINY_CORPUS), store=Store(settings.db_path))
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = soak(engine, args.turns, args.fault_rate)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        results: list[SoakResult] = []
+        spent = timed(lambda: results.append(soak(engine, args.turns, args.fault_rate)))
+        result = results[0]
     print(f"turns {result.turns} in {result.sessions} sessions, {result.requests} requests to the fake endpoint ({args.fault_rate:.0%} faulty)")
     print(f"crashes {len(result.crashes)}, lost answers {result.lost_answers}, ungraded questions {result.ungraded_questions}, "
           f"sessions that fell back offline {result.offline_fallbacks}")
-    print(f"wall {wall:.1f} s, cpu {cpu:.1f} s")
+    print(f"wall {spent.wall:.1f} s, cpu {spent.cpu:.1f} s")
     for crash in result.crashes[:5]:
         print("  crash:", crash)
 

@@ -13,14 +13,15 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import TINY_CORPUS  # noqa: E402
 from fake_openai import FakeOpenAI, start  # noqa: E402
+from timing import Timing, median, timed  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.corpus import load_corpus  # noqa: E402
@@ -39,8 +40,7 @@ ANSWERS = (
 
 @dataclass(frozen=True)
 class Run:
-    wall: float
-    cpu: float
+    spent: Timing
     rate_limited: int
 
 
@@ -57,13 +57,12 @@ def one_run(engine: Engine, args: argparse.Namespace, concurrency: int) -> Run:
         engine.__dict__.pop("provider", None)  # a fresh client for the fresh endpoint
         grader = ProviderGrader(engine.provider)
         work = jobs(engine, args.cases)
-        wall, cpu = time.perf_counter(), time.process_time()
-        grades = grade_jobs(grader, work, Batch(concurrency=concurrency), "benchmark")
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        grades: list[object] = []
+        spent = timed(lambda: grades.extend(grade_jobs(grader, work, Batch(concurrency=concurrency), "benchmark")))
     finally:
         stop()
     assert len(grades) == args.cases
-    return Run(wall, cpu, fake.rate_limited)
+    return Run(spent, fake.rate_limited)
 
 
 def main() -> None:
@@ -84,9 +83,10 @@ def main() -> None:
     print(f"{args.cases} cases per run, median of {args.runs} runs; fake endpoint: {args.latency * 1000:.0f} ms per request, "
           f"rate limit {args.rate:g}/s (burst {args.burst}); ceiling = min(N / latency, rate limit)")
     print(f"{'N':>4} {'wall s':>8} {'cases/s':>9} {'ceiling/s':>10} {'cpu s':>7} {'cpu ms/case':>12} {'429s':>6} {'speed-up':>9}")
-    base = statistics.median(r.wall for r in rows[0][1])
+    base = median([r.spent for r in rows[0][1]]).wall
     for n, runs in rows:
-        wall, cpu = statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs)
+        middle = median([r.spent for r in runs])
+        wall, cpu = middle.wall, middle.cpu
         ceiling = min(n / args.latency, args.rate)
         print(f"{n:>4} {wall:>8.2f} {args.cases / wall:>9.1f} {ceiling:>10.0f} {cpu:>7.2f} {1000 * cpu / args.cases:>12.1f} "
               f"{statistics.median(r.rate_limited for r in runs):>6.0f} {base / wall:>8.1f}x")

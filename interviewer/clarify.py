@@ -125,8 +125,8 @@ class FactFinder:
             self._vectors[question.facts] = (answers, topics)
         return self._vectors[question.facts]
 
-    def scores(self, question: Question, ask: str) -> list[float]:
-        """Per fact: the better similarity of the ask to its answer or its topics, plus a bonus when the ask names a topic."""
+    def evidence(self, question: Question, ask: str) -> list[tuple[float, bool]]:
+        """Per fact: the better similarity of the ask to its answer or its topics, and whether the ask names a topic."""
         import numpy as np
 
         if not question.facts:
@@ -134,7 +134,11 @@ class FactFinder:
         answers, topics = self._fact_vectors(question)
         vector = self.embedder.embed([ask])[0]
         similarity = np.maximum(answers @ vector, topics @ vector)
-        return [float(s) + (self.lexical_bonus if matched_terms(f.about, ask) else 0.0) for s, f in zip(similarity, question.facts)]
+        return [(float(s), bool(matched_terms(f.about, ask))) for s, f in zip(similarity, question.facts)]
+
+    def scores(self, question: Question, ask: str) -> list[float]:
+        """Per fact: its similarity, plus the lexical bonus when the ask names one of its topics."""
+        return [s + (self.lexical_bonus if named else 0.0) for s, named in self.evidence(question, ask)]
 
     def match(self, question: Question, ask: str) -> FactMatch | None:
         """The fact that best answers `ask`, or None when none reaches the threshold."""

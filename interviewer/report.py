@@ -187,18 +187,30 @@ def transcript_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+def time_line(q: QuestionResult) -> str:
+    """The time used against the question's share, or '' when the round had no clock."""
+    if not q.share_seconds:
+        return ""
+    over = " (over its share)" if q.seconds > q.share_seconds else ""
+    return f"Time on this question: {clock_text(q.seconds)} of its {clock_text(q.share_seconds)} share{over}"
+
+
+def hints_count(q: QuestionResult) -> str:
+    return f"Hints used: {len(q.hints_used)} of {q.hints_total}"
+
+
+def hints_cost(q: QuestionResult) -> str:
+    """What taking the last hint costs, said once it was taken."""
+    return " (points covered only after the last hint earn at most half credit)" if len(q.hints_used) == q.hints_total else ""
+
+
 def mechanics_lines(q: QuestionResult) -> list[str]:
     """Time used, clarifying questions asked and hints taken on one question (Markdown lines; the page shows them too)."""
-    lines = []
-    if q.share_seconds:
-        over = " (over its share)" if q.seconds > q.share_seconds else ""
-        lines.append(f"Time on this question: {clock_text(q.seconds)} of its {clock_text(q.share_seconds)} share{over}.")
+    lines = [f"{time_line(q)}."] if q.share_seconds else []
     if q.clarifications:
         lines += ["", "**Clarifying questions you asked:**", *(f"- “{_cell(c.asked)}” → {_cell(c.answer)}" for c in q.clarifications)]
     if q.hints_used:
-        lines += ["", f"**Hints used: {len(q.hints_used)} of {q.hints_total}**"
-                  + (" (points covered only after the last hint earn at most half credit)" if len(q.hints_used) == q.hints_total else "") + ":",
-                  *(f"{n}. {_cell(h)}" for n, h in enumerate(q.hints_used, 1))]
+        lines += ["", f"**{hints_count(q)}**{hints_cost(q)}:", *(f"{n}. {_cell(h)}" for n, h in enumerate(q.hints_used, 1))]
     elif q.hints_total:
         lines.append("Hints used: none.")
     return lines

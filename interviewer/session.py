@@ -359,25 +359,22 @@ class Session:
     def _close_question(self, question: Question) -> None:
         state = self.state(question)
         parts = state.answer_parts()
-        provider = self.provider
-        graded, failure = self._call(lambda: provider.grade(question, parts), lambda: self.engine.offline.grade(question, parts), "graded")
-        self._record_usage(graded.usage)
-        grade = graded.grade
+        grade, failure = self._grade(question, parts)
         before = state.answers_before_last_hint()
         if before is not None and parts:  # what was covered before the strongest hint keeps full credit
-            grade = with_hint_cap(question, grade, self._grade_part(question, before) if before else None)
+            grade = with_hint_cap(question, grade, self._grade(question, before)[0] if before else None)
         if parts:  # a skipped question earns nothing, however good the questions asked before it
             grade = with_clarifications(question, grade, state.clarifying_questions(), state.facts_given(), state.unanswered_asks())
         if failure:
             grade = grade.model_copy(update={"notes": (*grade.notes, failure)})
         self.engine.store.save_grade(self.id, grade)
 
-    def _grade_part(self, question: Question, parts: list[AnswerPart]) -> QuestionGrade:
-        """A grade of some of the answers, by the same provider (offline if it fails), for comparison only."""
+    def _grade(self, question: Question, parts: list[AnswerPart]) -> tuple[QuestionGrade, str | None]:
+        """The provider's grade (the offline one if it fails, with a note saying so); its usage is recorded."""
         provider = self.provider
-        graded, _ = self._call(lambda: provider.grade(question, parts), lambda: self.engine.offline.grade(question, parts), "graded")
+        graded, failure = self._call(lambda: provider.grade(question, parts), lambda: self.engine.offline.grade(question, parts), "graded")
         self._record_usage(graded.usage)
-        return graded.grade
+        return graded.grade, failure
 
     def _finish(self) -> Iterator[str]:
         graded = self.grades()

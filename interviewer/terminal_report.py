@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from interviewer.grading import COVERED
 from interviewer.clock import clock_text
-from interviewer.report import PointResult, QuestionResult, Report
+from interviewer.report import PointResult, QuestionResult, Report, hints_cost, hints_count, time_line
 from interviewer.report import _number as usage_number
 
 if TYPE_CHECKING:
@@ -128,14 +128,12 @@ def mechanics_parts(q: QuestionResult) -> list[RenderableType]:
 
     parts: list[RenderableType] = []
     if q.share_seconds:
-        over = q.seconds > q.share_seconds
-        parts.append(Padding(Text(f"Time on this question: {clock_text(q.seconds)} of its {clock_text(q.share_seconds)} share"
-                                  + (" (over its share)" if over else ""), style="yellow" if over else "dim"), (1, 0, 0, 0)))
+        style = "yellow" if q.seconds > q.share_seconds else "dim"
+        parts.append(Padding(Text(time_line(q), style=style), (1, 0, 0, 0)))
     if q.clarifications:
         parts.append(_bullets("Clarifying questions you asked:", [f"“{_flat(c.asked)}” → {_flat(c.answer)}" for c in q.clarifications], "cyan"))
     if q.hints_used:
-        last = " (points covered only after the last hint earn at most half credit)" if len(q.hints_used) == q.hints_total else ""
-        parts.append(_bullets(f"Hints used: {len(q.hints_used)} of {q.hints_total}{last}:", [_flat(h) for h in q.hints_used], "yellow"))
+        parts.append(_bullets(f"{hints_count(q)}{hints_cost(q)}:", [_flat(h) for h in q.hints_used], "yellow"))
     return parts
 
 

@@ -63,16 +63,22 @@ def rel(a: float, b: float) -> float:
 # --------------------------------------------------------------------------- ml-coding
 
 
+class CountedRand7:
+    """A seeded fair die with 7 faces that counts how often it was rolled."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.calls = 0
+
+    def __call__(self) -> int:
+        self.calls += 1
+        return self.rng.randint(1, 7)
+
+
 def test_rand10_from_rand7_expects_2_45_calls() -> None:
     states("coding.probability-problems", "2 * 49/40 = 2.45", "(9/49)^r", "4/40 = 1/10")
     assert 2 * Fraction(49, 40) == Fraction(245, 100)
-    rng = random.Random(7)
-    calls = 0
-
-    def rand7() -> int:
-        nonlocal calls
-        calls += 1
-        return rng.randint(1, 7)
+    rand7 = CountedRand7(seed=7)
 
     def rand10() -> int:
         while True:
@@ -82,7 +88,7 @@ def test_rand10_from_rand7_expects_2_45_calls() -> None:
 
     n = 20_000
     counts = np.bincount([rand10() for _ in range(n)], minlength=11)[1:]
-    assert abs(calls / n - 2.45) < 0.05
+    assert abs(rand7.calls / n - 2.45) < 0.05
     assert np.all(np.abs(counts / n - 0.1) < 0.01)  # uniform within 1 point
     # P(more than r rounds) = (9/49)^r: 1 - P(accept within r rounds)
     assert 1 - sum(Fraction(40, 49) * Fraction(9, 49) ** i for i in range(3)) == Fraction(9, 49) ** 3
@@ -95,13 +101,7 @@ def test_rand10_reusing_rejections_averages_about_2_2_calls_and_bound_is_1_18() 
     a, b, c = Fraction(9, 49), Fraction(3, 63), Fraction(1, 21)
     expected = (2 + a + a * b) / (1 - a * b * c)
     assert abs(float(expected) - 2.2) < 0.05
-    rng = random.Random(3)
-    calls = 0
-
-    def rand7() -> int:
-        nonlocal calls
-        calls += 1
-        return rng.randint(1, 7)
+    rand7 = CountedRand7(seed=3)
 
     def rand10() -> int:
         while True:
@@ -118,7 +118,7 @@ def test_rand10_reusing_rejections_averages_about_2_2_calls_and_bound_is_1_18() 
     n = 20_000
     for _ in range(n):
         rand10()
-    assert abs(calls / n - float(expected)) < 0.03
+    assert abs(rand7.calls / n - float(expected)) < 0.03
     assert round(math.log(10) / math.log(7), 2) == 1.18
 
 

@@ -104,8 +104,8 @@ class RateGate:
         self.allowed = self.ceiling
         self.pauses = 0
         self._in_flight = 0
-        self._successes = 0
         self.successes = 0  # every success of the batch, for telling a stalled endpoint from a busy one
+        self._successes_at_change = 0  # `successes` when `allowed` last changed
         self._until = 0.0
         self._changed = threading.Condition()
 
@@ -126,17 +126,16 @@ class RateGate:
     def succeeded(self) -> None:
         with self._changed:
             self.successes += 1
-            self._successes += 1
-            if self.allowed < self.ceiling and self._successes >= self.allowed:
+            if self.allowed < self.ceiling and self.successes - self._successes_at_change >= self.allowed:
                 self.allowed += 1
-                self._successes = 0
+                self._successes_at_change = self.successes
                 self._changed.notify_all()
 
     def rate_limited(self, seconds: float) -> None:
         with self._changed:
             self._until = max(self._until, time.monotonic() + min(seconds, MAX_WAIT_S))
             self.allowed = max(1, self.allowed // 2)
-            self._successes = 0
+            self._successes_at_change = self.successes
             self.pauses += 1
 
 
