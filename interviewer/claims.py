@@ -39,6 +39,15 @@ _NEGATED_FRAME = re.compile(r"^\W*(it\s+is|it's|this\s+is|that\s+is)\s+(not|neve
 # connective ("do not penalize the bias, tune lambda" negates only the first item of the list).
 _SOFT_BOUNDARY = re.compile(r"[,;:.!?()]|\b(because|so|which|that is|but|whereas|while|however|although|though|then)\b")
 NEGATION_LOOKBACK_WORDS = 5
+# Said right before a claim, these turn it down ("I'd avoid inverse propensity weighting").
+_REJECTED_BEFORE = re.compile(r"\b(avoid|avoiding|skip|skipping|ditch|abandon)\s+(?:(?:the|a|an|any|using|doing|adding)\s+)?$")
+# Said after a claim, these turn it down: "ID dropout would hurt accuracy, so I'd never use it", "hash matching is outdated".
+_REJECTED_AFTER = re.compile(
+    r"\b(never|not|n't|no longer|wouldn't|won't|don't)\s+(?:\w+\s+){0,2}?(use|do|need|want|bother with|recommend|apply|add|try|build|include)\s+(it|them|this|that|these|those)\b"
+    r"|^\W*(?:\w+\W+){0,3}?(is|are|would be|seems|sounds)\s+(?:just\s+|really\s+|simply\s+)?(overkill|unnecessary|redundant|superfluous|outdated|obsolete|pointless|a waste|not needed|not necessary|not required|not worth it|old-fashioned)\b"
+    r"|^\W*(?:\w+\W+){0,2}?(doesn't|does not|don't|do not|won't|will not|wouldn't|would not|isn't|is not|can't|cannot)\s+"
+    r"(do\s+(it|that|this|the job)|cut it|suffice|be enough)\b"
+)
 MISCONCEPTION_SPAN_CHARS = 70  # a wrong statement is said in a few words
 MAX_SPAN_CHARS = 220  # about 35 words: farther apart, the terms are not one claim
 
@@ -117,13 +126,23 @@ def _phrase(words: Sequence[str]) -> str:
     return r"[\s\-_/]*".join(_inflected(w) for w in words)
 
 
+# Placeholders a claim's term may hold where any value will do: a story question's result is "fell from
+# {percent} to {percent}" whatever the candidate's numbers are.
+PLACEHOLDERS = {
+    "{number}": r"[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|x|ms|s|hours?|days?|weeks?|minutes?|million|billion))?",
+    "{percent}": r"\d+(?:\.\d+)?\s?(?:%|percent|per cent|percentage points?|points)",
+}
+
+
 @lru_cache(maxsize=32768)  # the shipped corpus has about 20,000 distinct terms; a smaller cache thrashes
 def claim_term_pattern(term: str) -> re.Pattern[str]:
-    """Like `term_pattern`, but every word inflects and the words of SYNONYMS accept their paraphrases."""
+    """Like `term_pattern`, but every word inflects, the words of SYNONYMS accept their paraphrases, and PLACEHOLDERS match any value."""
     parts = []
     for token in term.lower().split():
         pieces = [p for p in re.split(r"[\-_/]+", token) if p]
-        if len(pieces) == 1 and pieces[0] in SYNONYMS:
+        if token in PLACEHOLDERS:
+            parts.append(PLACEHOLDERS[token])
+        elif len(pieces) == 1 and pieces[0] in SYNONYMS:
             options = (pieces[0], *SYNONYMS[pieces[0]])
             parts.append("(?:" + "|".join(_phrase(o.split()) for o in options) + ")")
         elif pieces:
@@ -151,21 +170,46 @@ class Assertion:
         return self.end - self.start
 
 
-# "O(n log n)", "rand7()", "hash(key)": parentheses that belong to a word are not clause breaks.
-_CALL = re.compile(r"[a-z0-9_]\([^()]{0,40}\)")
+# "O(n log n)", "rand7()", "hash(key)", "floor((n + 2p - k) / s) + 1": parentheses that belong to a word
+# or hold a formula are not clause breaks; only an aside in prose is.
+_INNERMOST = re.compile(r"\([^()]{0,80}\)")
+_FORMULA = re.compile(r"^[^a-z]*$|[+\-*/^=<>|]")
+_WORDY = re.compile(r"[a-z]{4,}\s+[a-z]{2,}\s+[a-z]{2,}")
+
+
+def _kept_parentheses(lowered: str) -> list[tuple[int, int]]:
+    """Spans of parenthesised groups that are calls or formulas, innermost first, nested ones included."""
+    masked, kept = lowered, []
+    while (groups := list(_INNERMOST.finditer(masked))):
+        for m in groups:
+            inner = masked[m.start() + 1 : m.end() - 1]
+            call = m.start() > 0 and re.match(r"[a-z0-9_]", masked[m.start() - 1]) and len(inner) <= 40
+            formula = _FORMULA.search(inner) and not _WORDY.search(inner)
+            if call or formula:
+                kept.append((m.start(), m.end()))
+            masked = masked[: m.start()] + "[" + inner + "]" + masked[m.end() :]
+    return kept
 
 
 def _clauses(lowered: str) -> list[tuple[int, int]]:
-    calls = [(m.start(), m.end()) for m in _CALL.finditer(lowered)]
+    kept = _kept_parentheses(lowered) if "(" in lowered else []
     bounds = [0]
     for m in _BOUNDARY.finditer(lowered):
-        if not any(a <= m.start() < b for a, b in calls):
+        if not any(a <= m.start() < b for a, b in kept):
             bounds.extend((m.start(), m.end()))
     bounds.append(len(lowered))
     return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
 
 
+@lru_cache(maxsize=32768)
+def _any_term(group: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a whole group: most groups match nowhere in a clause, and one search says so."""
+    return re.compile("|".join(f"(?:{claim_term_pattern(t).pattern})" for t in group))
+
+
 def _occurrences(group: Sequence[str], lowered: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    if not _any_term(tuple(group)).search(lowered, lo, hi):
+        return []
     out = []
     for term in group:
         for m in claim_term_pattern(term).finditer(lowered, lo, hi):
@@ -196,24 +240,31 @@ def _negations(lowered: str, start: int, end: int, used: Sequence[tuple[int, int
     return int(any(c % 2 for c in counts.values()))
 
 
-def assertion(claim: Claim, sentence: str, max_chars: int | None = None) -> Assertion | None:
+def assertion(claim: Claim, sentence: str, max_chars: int | None = None, topic: str = "") -> Assertion | None:
     """The tightest window in which `sentence` asserts `claim` (not negated, not a bare list), or None.
 
     Windows are tried from the tightest outwards, so a comma-joined pair nearby does not hide
     a real statement further along. `max_chars` bounds the window (misconceptions are tight
-    statements; a loose window would join words from different items of a list).
+    statements; a loose window would join words from different items of a list). `topic` is what
+    the sentence talks about without naming it (its paragraph's subject): it stands in for the
+    claim's first group when the clause does not name it, and the other groups must be asserted.
     """
     lowered = sentence.lower()
     if not claim or _NEGATED_FRAME.match(lowered):
         return None  # a sentence that opens by denying itself asserts nothing, whatever negations it holds inside
     limit = min(max_chars or MAX_SPAN_CHARS, MAX_SPAN_CHARS)
+    about = len(claim) >= 2 and bool(topic) and any(claim_term_pattern(t).fullmatch(topic.lower()) for t in claim[0])
     best: Assertion | None = None
     for lo, hi in _clauses(lowered):
         found = [_occurrences(group, lowered, lo, hi) for group in claim]
+        if about and not found[0]:
+            found = found[1:]
         if not all(found):
             continue
         for start, end, used in _windows(found, limit):
             if _listed(lowered, used) or _negations(lowered, start, end, [(s, e) for s, e, _ in used]) % 2:
+                continue
+            if _REJECTED_BEFORE.search(lowered[max(0, start - 30) : start]) or _REJECTED_AFTER.search(lowered[end:]):
                 continue
             if best is None or end - start < best.width:
                 best = Assertion(start, end, tuple(t for _, _, t in used))
@@ -245,8 +296,9 @@ def _windows(found: list[list[tuple[int, int, str]]], limit: int) -> list[tuple[
         combos = [list(c) for c in itertools.product(*found)]
     out = []
     for chosen in combos:
-        if len({(o[0], o[1]) for o in chosen}) < len(chosen):
-            continue  # one word cannot stand for two groups
+        spans = sorted((o[0], o[1]) for o in chosen)
+        if any(b[0] < a[1] for a, b in zip(spans, spans[1:])):
+            continue  # one word cannot stand for two groups ("get back to them" is not also "them")
         start, end = min(o[0] for o in chosen), max(o[1] for o in chosen)
         if end - start <= limit:
             out.append((start, end, chosen))
@@ -290,9 +342,16 @@ def asserts(claim: Claim, sentence: str) -> bool:
     return assertion(claim, sentence) is not None
 
 
-def states_misconception(pattern: Claim, sentence: str) -> Assertion | None:
+def states_misconception(pattern: Claim, sentence: str, topic: str = "") -> Assertion | None:
     """Where `sentence` states a misconception's pattern, within a misconception's tight window."""
-    return assertion(pattern, sentence, MISCONCEPTION_SPAN_CHARS)
+    return assertion(pattern, sentence, MISCONCEPTION_SPAN_CHARS, topic)
+
+
+def first_subject(subjects: Sequence[str], sentence: str) -> str:
+    """The subject term (of `subjects`) the sentence names first, or ""."""
+    lowered = sentence.lower()
+    hits = [(m.start(), term) for term in subjects if (m := claim_term_pattern(term).search(lowered))]
+    return min(hits)[1] if hits else ""
 
 
 def negated(sentence: str) -> bool:

@@ -117,6 +117,8 @@ class CodeSpec(_Frozen):
     signature: Text
     examples: tuple[CodeExample, ...] = Field(min_length=1, max_length=4)
     tests: Text  # path of the hidden-test module, relative to the corpus folder
+    # False when the question asks how, not for code: a spoken answer is not capped, code given is still run.
+    required: bool = True
 
 
 class FollowUp(_Frozen):
@@ -151,6 +153,12 @@ class Question(_Frozen):
     @property
     def total_weight(self) -> float:
         return sum(p.weight for p in self.rubric)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """What the question's claims and misconceptions are about: the first term group of each (of two or more groups)."""
+        patterns = [c for p in self.rubric for c in p.claims] + [m.pattern for m in self.misconceptions]
+        return tuple(dict.fromkeys(t for c in patterns if len(c) >= 2 for t in c[0]))
 
 
 class CorpusFile(_Frozen):
@@ -410,6 +418,9 @@ def unsupported_facts(point: str, reference: str) -> list[str]:
     return missing
 
 
+ASKS_FOR_CODE = re.compile(r"\b(write|implement|code)\b", re.I)
+
+
 def _completeness_problems(q: Question) -> Iterable[tuple[Literal["error", "warning"], str]]:
     """What every question of its round must carry for the judge and the interview mechanics."""
     bare = [p.id for p in q.rubric if not p.claims]
@@ -427,6 +438,8 @@ def _completeness_problems(q: Question) -> Iterable[tuple[Literal["error", "warn
                 yield "warning", f"{q.id}: '{point.id}' is credited from clarifying questions, so its phase must be requirements"
             if len(q.facts) < 3:
                 yield "warning", f"{q.id}: '{point.id}' is credited from clarifying questions, which need at least 3 scenario facts"
+    if q.code is not None and q.code.required and not ASKS_FOR_CODE.search(q.question):
+        yield "warning", f"{q.id}: the question never asks for code, yet an answer without code is capped (set code.required: false, or ask for it)"
     if q.round in DESIGN_ROUNDS:
         unphased = [p.id for p in q.rubric if p.phase is None]
         if unphased:

@@ -41,7 +41,9 @@ EVIDENCE_MIN = 0.35  # below this coverage no sentence is credited as evidence
 INJECTION_PATTERNS = (
     r"\bignore\b.{0,40}\b(rubric|instructions?|prompt|previous|above|grader|grading)\b",
     r"\b(give|award|assign|grant)\b.{0,30}\b(full|maximum|max|perfect|all)\b.{0,15}\b(marks?|points?|score|credit)\b",
-    r"\b(score|grade|rate)\b.{0,30}\b(100|10/10|5/5|full marks|perfect)\b",
+    # "score this 100", "graded as 100"; not "a learning rate 10 to 100 times lower" or "a rate of 100 requests"
+    r"\b(score|grade|rate)[sd]?\s+(this|me|my|the|it|him|her|us|them|every|all|as)\b.{0,30}\b(100|10/10|5/5|full marks|perfect)\b",
+    r"\b(score|grade|rating)\s*[:=]\s*(100|10/10|5/5)\b",
     r"\b(system prompt|you are now|new instructions|disregard)\b",
     r"\bmark (this|every|all)\b.{0,30}\bcovered\b",
     r"\b(forget|override|bypass)\b.{0,40}\b(instructions?|rubric|grading|rules|criteria)\b",

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.claims import assertion, carried, matched_terms, negated, split_sentences, states_misconception
+from interviewer.claims import assertion, carried, first_subject, matched_terms, negated, split_sentences, states_misconception
 from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
 from interviewer.embeddings import Embedder, Vectors
-from interviewer.coding import CodeReport, extract_code, failure_follow_up, run_hidden
+from interviewer.coding import CodeReport, entry_name, extract_code, failure_follow_up, run_hidden
 from interviewer.grading import (
     CODE_FAIL_CAP, COVERED, EVIDENCE_CHARS, EVIDENCE_MIN, AnswerPart, CodeTestRow, PointGrade, QuestionGrade,
     score_with_code, scorable_text, weighted_score,
@@ -75,6 +75,7 @@ class Sentence:
     index: int
     vector: np.ndarray | None = None
     claim_text: str = ""  # the text claims are read in: `text`, with the previous sentence's topic for a leading pronoun
+    topic: str = ""  # the paragraph's subject when the sentence names none ("MAPE ... . Near-zero targets make it explode.")
 
     @property
     def position(self) -> tuple[int, int]:
@@ -168,7 +169,7 @@ class OfflineJudge:
         sentences, notes = self.sentences(question, parts)
         vectors = self._point_vectors(question) if sentences else {}
         # A sentence that states a known mistake is no evidence for any other point either.
-        sound = [s for s in sentences if not self._wrong(question, s.claim_text or s.text)]
+        sound = [s for s in sentences if not self._wrong(question, s)]
         points = [self._grade_point(question, point, sound, vectors.get(point.id)) for point in question.rubric]
         points = self._apply_misconceptions(question, points, sentences)
         score = weighted_score(question, points)
@@ -183,9 +184,13 @@ class OfflineJudge:
         if question.code is None:
             return grade
         code = next((c for c in (extract_code(p.text) for p in reversed(parts)) if c), None)
+        if code is None and not question.code.required:
+            return grade
         if code is None:
             note = "no code was given, so the hidden tests could not run"
             return grade.model_copy(update={"score": min(grade.score, CODE_FAIL_CAP), "notes": (*grade.notes, note)})
+        if not question.code.required and not re.search(rf"\b(def|class)\s+{re.escape(entry_name(question))}\b", code):
+            return grade.model_copy(update={"notes": (*grade.notes, "the code is a sketch without the function the tests call, so they did not run")})
         key = (question.id, code)
         if key not in self._code_reports:
             self._code_reports[key] = run_hidden(question, code, self._corpus_dir)
@@ -207,16 +212,22 @@ class OfflineJudge:
         filtered = any(p.claims for p in question.rubric)
         kept: list[Sentence] = []
         notes: list[str] = []
+        subjects = question.subjects
         for p, part in enumerate(parts):
             text, part_notes = scorable_text(part.text)
             notes.extend(n for n in part_notes if n not in notes)
-            split = split_sentences(text)
-            for i, sentence in enumerate(split):
-                if filtered and (echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question)):
-                    continue
-                kept.append(Sentence(sentence, p, i, claim_text=carried(split[i - 1] if i else "", sentence)))
+            index = 0
+            for paragraph in re.split(r"\n\s*\n", text):
+                split, topic = split_sentences(paragraph), ""
+                for i, sentence in enumerate(split):
+                    named = first_subject(subjects, sentence)
+                    topic, own = (named, "") if named else (topic, topic)
+                    index += 1
+                    if filtered and (echoes(sentence, question_words, self.params.echo_share) or is_term_list(sentence, question)):
+                        continue
+                    kept.append(Sentence(sentence, p, index, claim_text=carried(split[i - 1] if i else "", sentence), topic=own))
         vectors = self.embed([s.text for s in kept])
-        return [Sentence(s.text, s.part, s.index, v, s.claim_text) for s, v in zip(kept, vectors)], notes
+        return [Sentence(s.text, s.part, s.index, v, s.claim_text, s.topic) for s, v in zip(kept, vectors)], notes
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Vectors for `texts`, embedding only the ones this judge has not seen."""
@@ -235,7 +246,7 @@ class OfflineJudge:
         asserted: dict[int, Sentence] = {}
         for sentence in sentences:
             for c, claim in enumerate(point.claims):
-                if c not in asserted and assertion(claim, sentence.claim_text or sentence.text):
+                if c not in asserted and assertion(claim, sentence.claim_text or sentence.text, topic=sentence.topic):
                     asserted[c] = sentence
         if asserted:
             full = len(asserted) >= min(2, len(point.claims))
@@ -264,7 +275,7 @@ class OfflineJudge:
         """A stated misconception zeroes its point, unless the candidate states the point right afterwards."""
         out = {p.point_id: p for p in points}
         for m in question.misconceptions:
-            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.claim_text or s.text)), None)
+            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.claim_text or s.text, s.topic)), None)
             if said is None or m.contradicts not in out:
                 continue
             current = out[m.contradicts]
@@ -280,18 +291,19 @@ class OfflineJudge:
             )
         return [out[p.id] for p in question.rubric]
 
-    def _wrong(self, question: Question, sentence: str) -> bool:
+    def _wrong(self, question: Question, sentence: Sentence) -> bool:
         """The sentence states one of the question's misconceptions."""
-        return any(self._states(m, question.point(m.contradicts), sentence) for m in question.misconceptions)
+        text = sentence.claim_text or sentence.text
+        return any(self._states(m, question.point(m.contradicts), text, sentence.topic) for m in question.misconceptions)
 
     @staticmethod
-    def _states(m: Misconception, point: RubricPoint, sentence: str) -> bool:
+    def _states(m: Misconception, point: RubricPoint, sentence: str, topic: str = "") -> bool:
         """The sentence states the misconception more tightly than any right claim it also makes."""
-        wrong = states_misconception(m.pattern, sentence)
+        wrong = states_misconception(m.pattern, sentence, topic)
         if wrong is None:
             return False
-        right = [a for a in (assertion(c, sentence) for c in point.claims) if a is not None]
-        return not any(a.width <= wrong.width for a in right)
+        right = [a for a in (assertion(c, sentence, topic=topic) for c in point.claims) if a is not None]
+        return not any(a.width < wrong.width for a in right)
 
     def _technical_only(self, question: Question, points: Sequence[PointGrade], sentences: Sequence[Sentence]) -> bool:
         if question.round != "non-technical" or not any(p.id == NOT_JUST_TECHNICAL for p in question.rubric):

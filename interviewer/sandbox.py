@@ -21,6 +21,7 @@ Standard library only, so the child starts fast and needs nothing installed.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import json
 import os
@@ -507,10 +508,10 @@ def _timed(name: str, shown: str, action: Any, seconds: float) -> dict[str, Any]
     return record
 
 
-def _example_action(expr: str, expected_src: str, namespace: dict[str, Any]) -> Any:
+def _example_action(expr: str, expected_src: str, namespace: dict[str, Any], entry: tuple[str, Any]) -> Any:
     def action() -> None:
         expected = eval(expected_src, {})  # noqa: S307 - corpus-authored literal
-        scope = dict(namespace)
+        scope = {**namespace, entry[0]: entry[1]}
         if "np." in expr and "np" not in scope:  # examples may build arrays however the candidate imported numpy
             import numpy
 
@@ -524,6 +525,77 @@ def _hidden_tests(source: str) -> list[tuple[str, Any]]:
     namespace: dict[str, Any] = {"__name__": "hidden_tests", **KIT}
     exec(compile(source, "<hidden-tests>", "exec"), namespace)  # noqa: S102 - corpus-authored tests
     return [(k.removeprefix("test_"), v) for k, v in namespace.items() if k.startswith("test_") and callable(v)]
+
+
+# Names an interviewer reads as their usual import: a missing import line is not what a coding question tests.
+ASSUMED_IMPORTS = {
+    "np": ("numpy", None), "math": ("math", None), "random": ("random", None), "heapq": ("heapq", None),
+    "bisect": ("bisect", None), "itertools": ("itertools", None), "collections": ("collections", None),
+    "functools": ("functools", None), "defaultdict": ("collections", "defaultdict"), "Counter": ("collections", "Counter"),
+    "deque": ("collections", "deque"), "OrderedDict": ("collections", "OrderedDict"), "lru_cache": ("functools", "lru_cache"),
+    "reduce": ("functools", "reduce"), "cache": ("functools", "cache"), "itemgetter": ("operator", "itemgetter"),
+    **{name: ("itertools", name) for name in ("chain", "islice", "product", "permutations", "combinations", "accumulate", "groupby")},
+    **{name: ("typing", name) for name in ("List", "Dict", "Tuple", "Set", "Optional", "Sequence", "Iterable", "Iterator", "Callable", "Any")},
+}  # fmt: skip
+
+
+def _assumed_imports(code: str) -> dict[str, Any]:
+    """The usual modules and names the code uses, to bind before it runs; its own imports still win."""
+    import importlib
+
+    out: dict[str, Any] = {}
+    for name, (module, attr) in ASSUMED_IMPORTS.items():
+        if re.search(rf"(?<![\w.]){name}\b", code):
+            loaded = importlib.import_module(module)
+            out[name] = getattr(loaded, attr) if attr else loaded
+    return out
+
+
+def _adapted(entry: Any, namespace: dict[str, Any]) -> Any:
+    """The candidate's callable, callable the way the tests call it when only the names differ.
+
+    An interviewer who wrote `KNN(k=3)` accepts `NearestNeighbors(n_neighbors=3)` (an unknown keyword
+    goes, in order, to the parameters the call left unfilled), and one who hands over `rand7` accepts a
+    `rand10()` that calls a global `rand7` (an extra argument binds the global the code uses but never
+    defines). A call that binds as written, or cannot be mapped, goes through unchanged.
+    """
+    try:
+        signature = inspect.signature(entry)
+    except (TypeError, ValueError):
+        return entry
+    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    undefined = [n for n in getattr(getattr(entry, "__code__", None), "co_names", ()) if n not in namespace and not hasattr(builtins, n)]
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError:
+            args, kwargs = _rebound(signature, positional, undefined, namespace, args, kwargs)
+        return entry(*args, **kwargs)
+
+    call.__name__ = getattr(entry, "__name__", "entry")
+    return call
+
+
+def _rebound(signature: inspect.Signature, positional: list[inspect.Parameter], undefined: list[str],
+             namespace: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    known = {k: v for k, v in kwargs.items() if k in signature.parameters}
+    unknown = [v for k, v in kwargs.items() if k not in signature.parameters]
+    extra = list(args[len(positional):]) if not any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()) else []
+    if len(extra) > len(undefined):
+        return args, kwargs
+    open_slots = [p.name for p in positional[len(args) - len(extra):] if p.name not in known]
+    if len(unknown) > len(open_slots) or any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        return args, kwargs
+    for name, value in zip(undefined, extra):
+        namespace[name] = value
+    remapped = {**known, **dict(zip(open_slots, unknown))}
+    kept = args[: len(args) - len(extra)]
+    try:
+        signature.bind(*kept, **remapped)
+    except TypeError:
+        return args, kwargs
+    return kept, remapped
 
 
 def _only_definition(namespace: dict[str, Any], entry: str) -> Any:
@@ -546,10 +618,7 @@ def _harness(job: dict[str, Any], emit: Any) -> None:
     namespace: dict[str, Any] = {"__name__": "candidate"}
 
     def load() -> None:
-        if re.search(r"\bnp\.", job["code"]):  # an interviewer reads `np.` as numpy; a missing import is not the point
-            import numpy
-
-            namespace["np"] = numpy
+        namespace.update(_assumed_imports(job["code"]))
         exec(compile(job["code"], "<candidate>", "exec"), namespace)  # noqa: S102 - the point of the sandbox
         if not callable(namespace.get(job["entry"])):
             namespace[job["entry"]] = _only_definition(namespace, job["entry"])
@@ -558,9 +627,9 @@ def _harness(job: dict[str, Any], emit: Any) -> None:
     if loaded["status"] != "passed":
         emit(loaded)
         return
-    entry = namespace[job["entry"]]
+    entry = _adapted(namespace[job["entry"]], namespace)
     if job["tests"] is None:
-        steps = [(expr, expr, _example_action(expr, expected, namespace)) for expr, expected in job["calls"]]
+        steps = [(expr, expr, _example_action(expr, expected, namespace, (job["entry"], entry))) for expr, expected in job["calls"]]
     else:
         steps = [(name, "", (lambda t=test: t(entry))) for name, test in _hidden_tests(job["tests"])]
     for name, shown, action in steps:

@@ -68,3 +68,48 @@ def test_a_run_on_list_of_terms_joined_by_and_is_not_a_claim() -> None:
     assert is_term_list(stuffed, IMBALANCE)
     plain = "I would undersample the negatives and weight the loss, and then recalibrate the probabilities with Platt scaling."
     assert not is_term_list(plain, IMBALANCE)
+
+
+def test_a_topic_stands_in_for_an_unnamed_subject_and_nothing_else() -> None:
+    """'MAPE divides by the true time. Near-zero targets make the percentage blow up.': the second sentence is about MAPE."""
+    claim = [["mape"], ["near zero", "blows up"]]
+    said = "Percentages are popular, and near-zero targets make the percentage blow up."
+    assert not asserts(claim, said) and assertion(claim, said, topic="MAPE") is not None
+    assert assertion(claim, said, topic="RMSE") is None  # another subject does not stand in
+    assert assertion(claim, "Small targets never make the percentage blow up.", topic="mape") is None  # negation still applies
+    assert assertion([["mape"]], "It blows up.", topic="mape") is None  # a topic alone is no claim
+    assert states_misconception([["l2", "ridge"], ["exactly zero"]], "Many weights end up exactly zero.", "ridge") is not None
+
+
+def test_a_claim_the_sentence_turns_down_is_not_asserted() -> None:
+    """What a candidate describes only to reject it is not what they claim."""
+    id_dropout = [["dropout"], ["id embeddings", "unseen items"]]
+    assert asserts(id_dropout, "Dropout on ID embeddings teaches the model to lean on content for unseen items.")
+    assert not asserts(id_dropout, "Dropout on ID embeddings would hurt accuracy on known items, so I'd never use it.")
+    assert not asserts([["hash matching"], ["known content"]], "Hash matching against known content is outdated now.")
+    assert not asserts([["inverse propensity weighting"], ["unbiased"]], "I'd avoid inverse propensity weighting, even if unbiased.")
+    assert asserts([["split"], ["by time"]], "We split by time to avoid leakage.")  # avoiding something else is still a claim
+    assert not asserts([["email"], ["new name"]], "A forwarded email with a new name doesn't do that.")  # a denial of the statement
+    assert asserts([["numpy"], ["holds the gil"]], "NumPy holds the GIL, so threads won't help.")  # a consequence, not a denial
+    assert asserts([["leakage"], ["split by time"]], "We guard against leakage with a split by time.")
+
+
+def test_a_placeholder_accepts_any_value_the_candidates_story_has() -> None:
+    result = [["misroutes", "duplicates"], ["fell from {percent}", "dropped from {percent}"]]
+    assert asserts(result, "Live duplicates fell from 8% to 2.5% within a month.")
+    assert asserts(result, "Misroutes dropped from 25 percent to 7.")
+    assert not asserts(result, "Duplicates fell from the top of search.")  # a placeholder still wants a value
+    assert asserts([["cut", "reduced"], ["{number} hours"]], "It cut moderator time by 20 hours a week.")
+
+
+def test_overlapping_terms_cannot_stand_for_two_groups() -> None:
+    vague = [["get back to them", "think about it"], ["them", "customer"]]
+    assert not asserts(vague, "I'd log it and get back to them when something changes.")
+    assert asserts(vague, "I'd tell the customer we'll think about it.")
+
+
+def test_a_formula_in_parentheses_is_not_a_clause_break_but_an_aside_is() -> None:
+    size = [["(n + 2p - k) / s", "n + 2p - k"], ["+ 1", "floor"]]
+    assert asserts(size, "Spatial output size is floor((n + 2p - k) / s) + 1.")
+    assert asserts([["o(n log n)"], ["sort"]], "Sorting costs O(n log n) time.")
+    assert not asserts([["l1"], ["selection"]], "L1 gives zeros (which is why people like it for selection) and L2 shrinks.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.coding import load_hidden_tests
+from interviewer.coding import load_hidden_tests, run_hidden
 from interviewer.corpus import Question, load_corpus
 from interviewer.embeddings import shared_embedder
 from interviewer.grading import AnswerPart
@@ -76,3 +76,46 @@ def test_code_between_prose_paragraphs_without_its_numpy_import_and_under_anothe
     assert grade.code_tests and all(row.passed for row in grade.code_tests), [(r.test, r.result) for r in grade.code_tests if not r.passed]
     two_classes = text.replace("I keep the training set", "class Helper:\n    pass\n\nI keep the training set")
     assert not any(row.passed for row in judge.grade(question, [AnswerPart(two_classes)]).code_tests)
+
+
+def _passes(question_id: str, code: str) -> bool:
+    report = run_hidden(CORPUS.by_id[question_id], code)
+    return bool(report.cases) and all(c.passed for c in report.cases)
+
+
+def test_a_constructor_keyword_under_another_name_is_mapped_to_the_candidates_parameter() -> None:
+    """The tests build `KNN(k=3)`; a candidate's `NearestNeighbors(n_neighbors=3)` is the same class to an interviewer."""
+    reference = load_hidden_tests(CORPUS.by_id["coding.knn-implementation"]).reference
+    renamed = reference.replace("class KNN", "class NearestNeighbors").replace("k=5", "n_neighbors=5").replace("self.k = k", "self.k = n_neighbors")
+    assert "n_neighbors=5" in renamed and _passes("coding.knn-implementation", renamed)
+    wrong_axis = load_hidden_tests(CORPUS.by_id["coding.knn-implementation"]).buggy["wrong-axis"].replace("k=5", "n_neighbors=5").replace("self.k = k", "self.k = n_neighbors")
+    assert not _passes("coding.knn-implementation", wrong_axis)  # mapping names does not make wrong code right
+
+
+def test_a_helper_the_question_hands_over_may_be_used_as_a_global_and_common_imports_may_be_missing() -> None:
+    """`rand10()` calling a global rand7 gets the test's rand7; `defaultdict` and `deque` without their import work."""
+    uses_global = "def rand10():\n    while True:\n        v = (rand7() - 1) * 7 + rand7()\n        if v <= 40:\n            return (v - 1) % 10 + 1\n"
+    assert _passes("coding.probability-problems", uses_global)
+    biased = "def rand10():\n    v = (rand7() - 1) * 7 + rand7()\n    return (v - 1) % 10 + 1\n"
+    assert not _passes("coding.probability-problems", biased)
+    topo = load_hidden_tests(CORPUS.by_id["coding.graph-problems"]).reference
+    without_import = "\n".join(line for line in topo.splitlines() if not line.startswith("from collections"))
+    assert "defaultdict" in without_import and "deque" in without_import and _passes("coding.graph-problems", without_import)
+
+
+def test_a_call_that_cannot_be_mapped_still_fails_with_the_candidates_own_error() -> None:
+    report = run_hidden(CORPUS.by_id["coding.probability-problems"], "def rand10(a, b, c):\n    return 1\n")
+    assert report.cases and all(c.status == "error" and "TypeError" in c.error for c in report.cases)
+
+
+def test_a_question_that_asks_how_not_for_code_is_not_capped_without_code(judge: OfflineJudge) -> None:
+    """'What would you use and what does it cost?' is answered in words; code given is still run and judged."""
+    asked = CORPUS.by_id["coding.reservoir-sampling"]
+    spoken = asked.model_copy(update={"code": asked.code.model_copy(update={"required": False})}) if asked.code else asked
+    prose = AnswerPart(asked.reference_answer.split("```")[0])
+    assert judge.grade(asked, [prose]).score <= 30
+    assert judge.grade(spoken, [prose]).score > 30 and not judge.grade(spoken, [prose]).code_tests
+    buggy = load_hidden_tests(asked).buggy["one-over-i"]
+    assert judge.grade(spoken, [AnswerPart(answer(asked, buggy))]).score <= 30  # wrong code is still wrong
+    sketch = judge.grade(spoken, [AnswerPart(prose.text + "\n\ndef helper(xs):\n    return xs[:1]\n")])
+    assert sketch.score > 30 and any("sketch" in n for n in sketch.notes)

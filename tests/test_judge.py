@@ -180,3 +180,13 @@ def test_a_sentence_stating_a_misconception_earns_nothing_for_other_points(grade
 def test_a_leading_pronoun_lets_a_sentence_assert_a_claim_about_the_previous_topic(grader: OfflineJudge) -> None:
     grade = grader.grade(IMBALANCE, [AnswerPart("Accuracy looks high on this data. It is misleading, though, since predicting all negatives gets that.")])
     assert grade.coverage("metrics") >= COVERED
+
+
+def test_a_paragraphs_subject_carries_to_its_sentences_that_name_none(grader: OfflineJudge) -> None:
+    """A paragraph about accuracy goes on about it without naming it again; the next paragraph starts afresh."""
+    same = grader.grade(IMBALANCE, [AnswerPart("Accuracy is what people quote first.\nOn this data it is misleading, since all negatives score 99.5%.")])
+    assert same.coverage("metrics") >= COVERED
+    apart = grader.grade(IMBALANCE, [AnswerPart("Accuracy is what people quote first.\n\nOn this data the number is misleading.")])
+    assert apart.coverage("metrics") < COVERED
+    named = grader.grade(IMBALANCE, [AnswerPart("Accuracy is what people quote first. ROC is misleading on this data.")])
+    assert named.coverage("metrics") < COVERED  # a sentence that names its own subject keeps it
