@@ -20,7 +20,7 @@ import numpy as np
 from interviewer.claims import assertion, carried, first_subject, matched_terms, negated, split_sentences, states_misconception
 from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
 from interviewer.embeddings import Embedder, Vectors
-from interviewer.coding import CodeReport, entry_name, extract_code, failure_follow_up, run_hidden
+from interviewer.coding import CodeReport, assumed_imports, entry_name, extract_code, failure_follow_up, run_hidden
 from interviewer.grading import (
     CODE_FAIL_CAP, COVERED, EVIDENCE_CHARS, EVIDENCE_MIN, AnswerPart, CodeTestRow, PointGrade, QuestionGrade,
     score_with_code, scorable_text, weighted_score,
@@ -199,6 +199,9 @@ class OfflineJudge:
         passed = bool(rows) and all(r.passed for r in rows) and report.status == "passed"
         failing = "" if passed else failure_follow_up(report)
         note = f"hidden tests: {sum(r.passed for r in rows)} of {len(rows)} passed" + (f"; {report.complexity}" if report.complexity else "")
+        assumed = assumed_imports(code)
+        if assumed:
+            note += f"; your code uses {', '.join(assumed)} without importing it, so the usual import was assumed"
         return grade.model_copy(update={
             "score": score_with_code(grade.score, passed), "code_tests": rows, "code_follow_up": failing,
             "notes": (*grade.notes, note),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.coding import load_hidden_tests, run_hidden
+from interviewer.coding import assumed_imports, load_hidden_tests, run_hidden
 from interviewer.corpus import Question, load_corpus
 from interviewer.embeddings import shared_embedder
 from interviewer.grading import AnswerPart
@@ -74,6 +74,7 @@ def test_code_between_prose_paragraphs_without_its_numpy_import_and_under_anothe
             "Fitting is O(1); each query costs O(n d).")
     grade = judge.grade(question, [AnswerPart(text)])
     assert grade.code_tests and all(row.passed for row in grade.code_tests), [(r.test, r.result) for r in grade.code_tests if not r.passed]
+    assert any("uses np without importing it" in n for n in grade.notes), grade.notes
     two_classes = text.replace("I keep the training set", "class Helper:\n    pass\n\nI keep the training set")
     assert not any(row.passed for row in judge.grade(question, [AnswerPart(two_classes)]).code_tests)
 
@@ -101,6 +102,7 @@ def test_a_helper_the_question_hands_over_may_be_used_as_a_global_and_common_imp
     topo = load_hidden_tests(CORPUS.by_id["coding.graph-problems"]).reference
     without_import = "\n".join(line for line in topo.splitlines() if not line.startswith("from collections"))
     assert "defaultdict" in without_import and "deque" in without_import and _passes("coding.graph-problems", without_import)
+    assert assumed_imports(without_import) == ["defaultdict", "deque"] and assumed_imports(topo) == []  # said in the grade's notes
 
 
 def test_a_call_that_cannot_be_mapped_still_fails_with_the_candidates_own_error() -> None:
