@@ -348,10 +348,12 @@ def states_misconception(pattern: Claim, sentence: str, topic: str = "") -> Asse
 
 
 def first_subject(subjects: Sequence[str], sentence: str) -> str:
-    """The subject term (of `subjects`) the sentence names first, or ""."""
+    """The subject term (of `subjects`) the sentence names first, or "" (a tie at one place goes to the first term in sort order)."""
     lowered = sentence.lower()
-    hits = [(m.start(), term) for term in subjects if (m := claim_term_pattern(term).search(lowered))]
-    return min(hits)[1] if hits else ""
+    first = _any_term(tuple(subjects)).search(lowered) if subjects else None  # the earliest place any subject starts
+    if first is None:
+        return ""
+    return min(t for t in subjects if claim_term_pattern(t).match(lowered, first.start()))
 
 
 def negated(sentence: str) -> bool:

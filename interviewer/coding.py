@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from interviewer.corpus import CodeSpec, Corpus, Question, default_corpus_dir
-from interviewer.sandbox import ASSUMED_IMPORTS, Job, Limits, RunStatus, SandboxResult, TestRecord, TestStatus, run_job
+from interviewer.sandbox import Job, Limits, RunStatus, SandboxResult, TestRecord, TestStatus, run_job, usual_names
 
 Kind = Literal["examples", "hidden"]
 EXAMPLE_LIMITS = Limits(wall_seconds=3.0, test_seconds=1.0)
@@ -211,15 +211,7 @@ def load_hidden_tests(question: Question, corpus_dir: Path | None = None) -> Hid
 
 def assumed_imports(code: str) -> list[str]:
     """The usual names (`heapq`, `defaultdict`...) the code uses without importing or defining them: the sandbox binds them."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    bound = {a.asname or a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return sorted(name for name in ASSUMED_IMPORTS if name in used and name not in bound)
+    return sorted(name for name, own in usual_names(code).items() if not own)
 
 
 def _literal_assignments(tree: ast.Module) -> dict[str, object]:

@@ -184,9 +184,9 @@ class OfflineJudge:
         if question.code is None:
             return grade
         code = next((c for c in (extract_code(p.text) for p in reversed(parts)) if c), None)
-        if code is None and not question.code.required:
-            return grade
         if code is None:
+            if not question.code.required:
+                return grade
             note = "no code was given, so the hidden tests could not run"
             return grade.model_copy(update={"score": min(grade.score, CODE_FAIL_CAP), "notes": (*grade.notes, note)})
         if not question.code.required and not re.search(rf"\b(def|class)\s+{re.escape(entry_name(question))}\b", code):

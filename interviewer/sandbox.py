@@ -511,11 +511,8 @@ def _timed(name: str, shown: str, action: Any, seconds: float) -> dict[str, Any]
 def _example_action(expr: str, expected_src: str, namespace: dict[str, Any], entry: tuple[str, Any]) -> Any:
     def action() -> None:
         expected = eval(expected_src, {})  # noqa: S307 - corpus-authored literal
-        scope = {**namespace, entry[0]: entry[1]}
-        if "np." in expr and "np" not in scope:  # examples may build arrays however the candidate imported numpy
-            import numpy
-
-            scope["np"] = numpy
+        # examples may build arrays with `np` however the candidate imported numpy
+        scope = {**_assumed_imports(expr), **namespace, entry[0]: entry[1]}
         check(expr, eval(expr, scope), expected)  # noqa: S307 - sandboxed candidate call
 
     return action
@@ -539,15 +536,31 @@ ASSUMED_IMPORTS = {
 }  # fmt: skip
 
 
+def usual_names(code: str) -> dict[str, bool]:
+    """The usual names (ASSUMED_IMPORTS) the code uses, each with whether the code binds it itself (import, assignment, def)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return {}  # the code cannot run; loading it reports why
+    nodes = list(ast.walk(tree))
+    bound = {a.asname or a.name.split(".")[0] for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    bound |= {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    used = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {name: name in bound for name in ASSUMED_IMPORTS if name in used}
+
+
 def _assumed_imports(code: str) -> dict[str, Any]:
     """The usual modules and names the code uses, to bind before it runs; its own imports still win."""
     import importlib
 
     out: dict[str, Any] = {}
-    for name, (module, attr) in ASSUMED_IMPORTS.items():
-        if re.search(rf"(?<![\w.]){name}\b", code):
-            loaded = importlib.import_module(module)
-            out[name] = getattr(loaded, attr) if attr else loaded
+    for name in usual_names(code):
+        module, attr = ASSUMED_IMPORTS[name]
+        loaded = importlib.import_module(module)
+        out[name] = getattr(loaded, attr) if attr else loaded
     return out
 
 
