@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.claims import assertion, carried, first_subject, matched_terms, negated, split_sentences, states_misconception
-from interviewer.corpus import STOPWORDS, Misconception, Question, RubricPoint
+from interviewer.claims import assertion, carried, first_subject, matched_terms, negated, split_sentences
+from interviewer.corpus import STOPWORDS, Question, RubricPoint
 from interviewer.embeddings import Embedder, Vectors
 from interviewer.coding import CodeReport, assumed_imports, entry_name, extract_code, failure_follow_up, run_hidden
 from interviewer.grading import (
@@ -26,6 +26,7 @@ from interviewer.grading import (
     score_with_code, scorable_text, weighted_score,
 )
 from interviewer.retrieval import embed_points
+from interviewer.swaps import Mistake, known_mistakes
 
 # Said at the start of a sentence, these negate all of it, however far the claim is.
 _NEGATED_FRAME = re.compile(r"^\W*(it\s+is|it's|this\s+is|that\s+is)?\s*(not|never|false|untrue)\b(\s+(true|the case|correct))?", re.I)
@@ -55,10 +56,11 @@ class GradingParams:
 
 @dataclass(frozen=True)
 class JudgeParams:
-    """How claims turn into coverage; chosen on the tuning half of the labelled interview set."""
+    """How claims turn into coverage; chosen on the tuning halves of the labelled interview set and of the
+    adversarial answers written after the claims were (so claims broadened on an answer cannot flatter it)."""
 
-    one_claim: float = 0.8  # one of several claims asserted; all of a one-claim point's claims gives 1.0
-    meaning_cap: float = 0.3  # most a point earns from meaning alone (below COVERED on purpose)
+    one_claim: float = 0.5  # one of several claims asserted; two (or all of a one-claim point's) give 1.0
+    meaning_cap: float = 0.1  # most a point earns from meaning alone (far below COVERED on purpose)
     corrected_cap: float = 0.5  # a point stated wrongly first, then right (after a push-back)
     technical_cap: float = 20.0  # a non-technical answer that stayed technical scores at most this
     technical_share: float = 0.3  # share of sentences with engineering words that counts as "stayed technical"
@@ -277,8 +279,9 @@ class OfflineJudge:
     def _apply_misconceptions(self, question: Question, points: list[PointGrade], sentences: Sequence[Sentence]) -> list[PointGrade]:
         """A stated misconception zeroes its point, unless the candidate states the point right afterwards."""
         out = {p.point_id: p for p in points}
-        for m in question.misconceptions:
-            said = next((s for s in sentences if self._states(m, question.point(m.contradicts), s.claim_text or s.text, s.topic)), None)
+        for known in known_mistakes(question):
+            m = known.misconception
+            said = next((s for s in sentences if self._states(question, known, s.claim_text or s.text, s.topic)), None)
             if said is None or m.contradicts not in out:
                 continue
             current = out[m.contradicts]
@@ -297,15 +300,15 @@ class OfflineJudge:
     def _wrong(self, question: Question, sentence: Sentence) -> bool:
         """The sentence states one of the question's misconceptions."""
         text = sentence.claim_text or sentence.text
-        return any(self._states(m, question.point(m.contradicts), text, sentence.topic) for m in question.misconceptions)
+        return any(self._states(question, known, text, sentence.topic) for known in known_mistakes(question))
 
     @staticmethod
-    def _states(m: Misconception, point: RubricPoint, sentence: str, topic: str = "") -> bool:
-        """The sentence states the misconception more tightly than any right claim it also makes."""
-        wrong = states_misconception(m.pattern, sentence, topic)
+    def _states(question: Question, known: Mistake, sentence: str, topic: str = "") -> bool:
+        """The sentence states the mistake more tightly than any right claim it also makes."""
+        wrong = known.stated(sentence, topic)
         if wrong is None:
             return False
-        right = [a for a in (assertion(c, sentence, topic=topic) for c in point.claims) if a is not None]
+        right = [a for a in (assertion(c, sentence, topic=topic) for c in question.point(known.misconception.contradicts).claims) if a is not None]
         return not any(a.width < wrong.width for a in right)
 
     def _technical_only(self, question: Question, points: Sequence[PointGrade], sentences: Sequence[Sentence]) -> bool:

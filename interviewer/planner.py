@@ -15,6 +15,7 @@ from interviewer.claims import matched_terms, split_sentences
 from interviewer.clock import ClockReading
 from interviewer.corpus import DESIGN_ROUNDS, FULL_LOOP, FULL_LOOP_ORDER, PHASES, ROUND_CHOICES, Corpus, CorpusError, FollowUp, Question
 from interviewer.grading import COVERED, AnswerPart, QuestionGrade, scorable_text
+from interviewer.swaps import mistake
 from interviewer.turns import ClarificationPayload, FollowUpPayload, HintPayload, PlanKind, Turn, TurnKind
 
 QUOTE_WORDS = 12
@@ -225,7 +226,7 @@ def push_back(state: QuestionState, assessment: QuestionGrade) -> FollowUpPlan |
     done = {f.misconception for f in state.asked(PlanKind.PUSH_BACK)}
     for grade in assessment.contradicted():
         if grade.misconception and grade.misconception not in done:
-            m = state.question.misconception(grade.misconception)
+            m = mistake(state.question, grade.misconception)
             return FollowUpPlan(PlanKind.PUSH_BACK, m.push_back, (m.contradicts,), 1, quote=short_quote(grade.evidence), misconception=m.id)
     return None
 

@@ -48,7 +48,8 @@ def scores(judge: OfflineJudge) -> dict[str, dict[str, float]]:
     for q in CORPUS.questions:
         negated = "\n\n".join(negate(s) for s in split_sentences(prose(q)))
         out[q.id] = {
-            "reference": judge.grade(q, [AnswerPart(q.reference_answer)]).score,
+            "reference": (reference := judge.grade(q, [AnswerPart(q.reference_answer)])).score,
+            "contradicted": len(reference.contradicted()),
             "negated": judge.grade(q, [AnswerPart(negated)]).score if q.code is None else 0.0,
             "question": judge.grade(q, [AnswerPart(q.question)]).score,
         }
@@ -58,6 +59,11 @@ def scores(judge: OfflineJudge) -> dict[str, dict[str, float]]:
 def test_every_reference_answer_scores_high(scores: dict[str, dict[str, float]]) -> None:
     low = {q: s["reference"] for q, s in scores.items() if s["reference"] < 80}
     assert low == {}
+
+
+def test_no_reference_answer_states_a_listed_or_derived_mistake(scores: dict[str, dict[str, float]]) -> None:
+    wrong = {q: s["contradicted"] for q, s in scores.items() if s["contradicted"]}
+    assert wrong == {}
 
 
 def test_every_reference_answer_negated_scores_30_or_less(scores: dict[str, dict[str, float]]) -> None:
