@@ -207,8 +207,32 @@ def _any_term(group: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{claim_term_pattern(t).pattern})" for t in group))
 
 
+@lru_cache(maxsize=32768)
+def _needles(group: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Plain substrings one of which any match of the group contains (per term, its most telling word cut
+    before its inflections, with its paraphrases), or None when a term is all placeholders. Most groups are
+    absent from a clause, and a substring test says so without compiling the group's pattern."""
+    needles: set[str] = set()
+    for term in group:
+        options = [
+            {_stem(o.split()[0]) for o in (word, *SYNONYMS.get(word, ()))}
+            for token in term.lower().split() if token not in PLACEHOLDERS
+            for word in re.split(r"[\-_/]+", token) if word
+        ]
+        if not options:
+            return None
+        needles |= max(options, key=lambda o: min(len(n) for n in o))
+    return tuple(sorted(needles))
+
+
+def _stem(word: str) -> str:
+    """What every inflection `_inflected` accepts starts with."""
+    return word if len(word) <= 3 else word[: max(3, len(word) - 3)]
+
+
 def _occurrences(group: Sequence[str], lowered: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
-    if not _any_term(tuple(group)).search(lowered, lo, hi):
+    needles = _needles(tuple(group))
+    if needles is not None and not any(n in lowered[lo:hi] for n in needles):
         return []
     out = []
     for term in group:

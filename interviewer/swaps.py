@@ -1,4 +1,5 @@
-"""Swapped roles: a right claim said about the wrong one of two things the question compares.
+"""Swapped roles and turned directions: a right claim said about the wrong one of two things the question
+compares, or said the other way round.
 
 "L1 is a Gaussian prior", "tree maps give O(1) lookups", "recall is the share of flagged items that
 are real": each uses a claim's own words but hangs them on the question's other subject. A real
@@ -12,6 +13,9 @@ said about the rival, where the nearest subject before them (or after, if none i
 rival. It is dropped when the reference answer says it too (it holds for both), and its words that
 the rival's own claims use ("state", of an HMM) do not count. Listed misconceptions and swaps are
 both `Mistake`s, so the judge, the planner and the report treat them alike.
+
+A flip is a claim with its direction word turned (OPPOSITES: "a MASE above 1 beats the naive forecast",
+"a higher perplexity means more probability"), dropped when the reference or another claim says it so.
 """
 
 from __future__ import annotations
@@ -143,6 +147,52 @@ def swaps(question: Question) -> tuple[Mistake, ...]:
     return tuple(out)
 
 
+# Words whose opposite turns a claim around: "lowers variance" said as "raises variance".
+OPPOSITES: dict[str, str] = {
+    "increase": "decrease", "decrease": "increase", "reduce": "increase", "raise": "lower",
+    "higher": "lower", "lower": "higher", "more": "less", "less": "more", "fewer": "more",
+    "faster": "slower", "slower": "faster", "larger": "smaller", "bigger": "smaller", "smaller": "larger",
+    "overfit": "underfit", "underfit": "overfit", "overfitting": "underfitting", "underfitting": "overfitting",
+    "overestimate": "underestimate", "underestimate": "overestimate", "above": "below", "below": "above",
+}
+_OPPOSITE = re.compile(r"(?<![a-z0-9])(" + "|".join(OPPOSITES) + r")(s|d|ed|es|ing)?(?![a-z0-9])")
+
+
+def flips(question: Question) -> tuple[Mistake, ...]:
+    """Every claim of the question said the other way round ("increases" for "reduces"), unless the reference or
+    another claim says it that way too."""
+    reference = split_sentences(question.reference_answer)
+    written = [t.lower() for p in question.rubric for k in p.claims for g in k for t in g]
+    out: list[Mistake] = []
+    for point in question.rubric:
+        for c, claim in enumerate(point.claims):
+            at = next((i for i, g in enumerate(claim) if any(_OPPOSITE.search(t.lower()) for t in g)), None)
+            if at is None:
+                continue
+            turned = {_turned(t) for t in claim[at] if _OPPOSITE.search(t.lower())}
+            group = tuple(sorted(t for t in turned if not any(term_pattern(t).fullmatch(w) for w in written)))
+            if not group:
+                continue
+            pattern = tuple((*claim[:at], group, *claim[at + 1 :]))
+            flip = Mistake(Misconception(
+                id=f"flip-{point.id}-{c}", contradicts=point.id, pattern=pattern,
+                correction=f"It goes the other way. The point: {_lowered(question.point(point.id).point)}",
+                push_back="Which way does that go? Walk me through the mechanism, step by step.",
+            ), (), ())
+            if not any(flip.stated(s) for s in reference):
+                out.append(flip)
+    return tuple(out)
+
+
+def _turned(term: str) -> str:
+    return _OPPOSITE.sub(lambda m: OPPOSITES[m.group(1)], term.lower())
+
+
+def _lowered(text: str) -> str:
+    """A point's text to follow "The point:": its first letter lowered, unless it opens an acronym ("MAE")."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
 def _about(claim: Claim, subject: Collection[str]) -> bool:
     return {t.lower() for t in claim[0]} <= set(subject)
 
@@ -154,7 +204,7 @@ def _misconception(question: Question, point_id: str, claim: int, own: Sequence[
         id="-".join(["swap", point_id, str(claim), *re.findall(r"[a-z0-9]+", wrong.lower())]),
         contradicts=point_id,
         pattern=pattern,
-        correction=f"That is true of {right}, not {wrong}. The point: {point[0].lower()}{point[1:]}",
+        correction=f"That is true of {right}, not {wrong}. The point: {_lowered(point)}",
         push_back=f"You put that on {wrong}. Is it true of {wrong}, or of {right}? Walk me through how each one behaves.",
     )
 
@@ -175,7 +225,7 @@ def _display(question: Question, terms: Sequence[str]) -> str:
 @lru_cache(maxsize=1024)
 def known_mistakes(question: Question) -> tuple[Mistake, ...]:
     """The question's listed misconceptions (with no subjects to check), then its derived swaps."""
-    return (*(Mistake(m, (), ()) for m in question.misconceptions), *swaps(question))
+    return (*(Mistake(m, (), ()) for m in question.misconceptions), *swaps(question), *flips(question))
 
 
 def mistake(question: Question, misconception_id: str) -> Misconception:

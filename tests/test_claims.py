@@ -113,3 +113,9 @@ def test_a_formula_in_parentheses_is_not_a_clause_break_but_an_aside_is() -> Non
     assert asserts(size, "Spatial output size is floor((n + 2p - k) / s) + 1.")
     assert asserts([["o(n log n)"], ["sort"]], "Sorting costs O(n log n) time.")
     assert not asserts([["l1"], ["selection"]], "L1 gives zeros (which is why people like it for selection) and L2 shrinks.")
+
+
+def test_a_group_is_found_through_its_paraphrases_and_placeholders_even_without_its_written_word() -> None:
+    assert asserts((("dropout",), ("reduce",), ("overfitting",)), "Dropout lowers overfitting.")
+    assert asserts((("latency",), ("fell from {percent} to {percent}",)), "Latency fell from 40% to 12 percent.")
+    assert not asserts((("dropout",), ("reduce",), ("overfitting",)), "Dropout is a layer.")

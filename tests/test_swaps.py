@@ -86,3 +86,15 @@ def test_listed_misconceptions_come_before_derived_swaps() -> None:
     known = [k.misconception.id for k in known_mistakes(L1L2)]
     assert known[: len(L1L2.misconceptions)] == [m.id for m in L1L2.misconceptions]
     assert any(i.startswith("swap-") for i in known[len(L1L2.misconceptions):])
+
+
+@pytest.mark.parametrize(("question_id", "wrong", "right"), [
+    ("fundamentals.time-series-validation", "A MASE above 1 means the model beats the naive forecast.", "A MASE below 1 means the model beats the naive forecast."),
+    ("applied.topic-model-metrics", "A higher perplexity means the model assigns more probability to held-out text.",
+     "A lower perplexity means the model assigns more probability to held-out text."),
+])
+def test_a_claim_said_the_other_way_round_is_contradicted(judge: OfflineJudge, question_id: str, wrong: str, right: str) -> None:
+    question = CORPUS.by_id[question_id]
+    turned = judge.grade(question, [AnswerPart(wrong)]).contradicted()
+    assert turned and turned[0].misconception.startswith("flip-") and turned[0].correction.startswith("It goes the other way.")
+    assert judge.grade(question, [AnswerPart(right)]).contradicted() == []
