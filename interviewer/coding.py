@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from interviewer.corpus import CodeSpec, Corpus, Question, default_corpus_dir
-from interviewer.sandbox import Job, Limits, RunStatus, SandboxResult, TestRecord, TestStatus, run_job, usual_names
+from interviewer.sandbox import Job, Limits, RunStatus, SandboxResult, TestRecord, TestStatus, parse_python, run_job, usual_names
 
 Kind = Literal["examples", "hidden"]
 EXAMPLE_LIMITS = Limits(wall_seconds=3.0, test_seconds=1.0)
@@ -141,7 +141,7 @@ def _code_paragraphs(text: str) -> str | None:
         if not any(_CODE_LINE.match(line) for line in paragraph.splitlines()):
             continue
         try:
-            ast.parse(textwrap.dedent("\n\n".join([*kept, paragraph])))
+            parse_python(textwrap.dedent("\n\n".join([*kept, paragraph])))
         except SyntaxError:
             continue
         kept.append(paragraph)
@@ -156,7 +156,7 @@ def _from_first_def(text: str) -> str | None:
 
 def _defines_something(source: str) -> bool:
     try:
-        tree = ast.parse(textwrap.dedent(source))
+        tree = parse_python(textwrap.dedent(source))
     except SyntaxError:
         return False
     return any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in ast.walk(tree))
@@ -196,7 +196,7 @@ def load_hidden_tests(question: Question, corpus_dir: Path | None = None) -> Hid
     path = (corpus_dir or default_corpus_dir()) / _spec(question).tests
     try:
         source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source, str(path))
+        tree = parse_python(source, str(path))
     except (OSError, SyntaxError) as exc:
         raise CodingError(f"{question.id}: cannot read hidden tests {path}: {exc}") from exc
     constants = _literal_assignments(tree)

@@ -21,6 +21,7 @@ Standard library only, so the child starts fast and needs nothing installed.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import json
@@ -32,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -536,12 +538,20 @@ ASSUMED_IMPORTS = {
 }  # fmt: skip
 
 
+_PARSING = threading.Lock()
+
+
+def parse_python(source: str, filename: str = "<unknown>") -> ast.Module:
+    """`ast.parse`, one thread at a time: CPython 3.11 can fail with "AST constructor recursion depth
+    mismatch" when threads parse at once (the batch grader and the Streamlit server run code answers in threads)."""
+    with _PARSING:
+        return ast.parse(source, filename)
+
+
 def usual_names(code: str) -> dict[str, bool]:
     """The usual names (ASSUMED_IMPORTS) the code uses, each with whether the code binds it itself (import, assignment, def)."""
-    import ast
-
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return {}  # the code cannot run; loading it reports why
     nodes = list(ast.walk(tree))
