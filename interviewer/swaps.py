@@ -205,7 +205,7 @@ def _misconception(question: Question, point_id: str, claim: int, own: Sequence[
         contradicts=point_id,
         pattern=pattern,
         correction=f"That is true of {right}, not {wrong}. The point: {_lowered(point)}",
-        push_back=f"You put that on {wrong}. Is it true of {wrong}, or of {right}? Walk me through how each one behaves.",
+        push_back=f"Which one is that true of, {wrong} or {right}? Walk me through how each one behaves.",
     )
 
 
