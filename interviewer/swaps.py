@@ -31,7 +31,7 @@ from interviewer.corpus import Misconception, Question
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known mistake: a listed misconception, or a claim with a rival subject in place of its own."""
+    """A known mistake: a listed misconception, a flip, or a swap (a claim with a rival subject in place of its own)."""
 
     misconception: Misconception
     right: tuple[str, ...]  # a swap's own subject terms (empty for a listed misconception)
@@ -65,7 +65,7 @@ class Mistake:
 _CODE = re.compile(r"\w\s*=[^=].*\w\s*=[^=]")
 
 
-def _rivals(question: Question) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def rivals(question: Question) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Pairs of subjects the question compares: claims' first groups (merged when they share a term) that the
     question names, and that stand side by side, as subjects of one rubric point's claims or as the subject of
     a listed misconception against the other's point."""
@@ -117,19 +117,19 @@ def _overlap(a: Collection[str], b: Collection[str]) -> bool:
 
 def swaps(question: Question) -> tuple[Mistake, ...]:
     """Every claim of the question said about a rival subject, unless the reference answer says it of the rival too."""
-    rivals = _rivals(question)
-    entities = {e for pair in rivals for e in pair}
+    pairs = rivals(question)
+    entities = {e for pair in pairs for e in pair}
     reference = split_sentences(question.reference_answer)
     out: list[Mistake] = []
     for point in question.rubric:
         for c, claim in enumerate(point.claims):
-            own = next((e for e in entities if set(t.lower() for t in claim[0]) <= set(e)), None)
+            own = next((e for e in entities if _about(claim, e)), None)
             if own is None or len(claim) < 2:
                 continue
             rest = tuple(tuple(g) for g in claim[1:])
             if any(_overlap(group, e) for group in rest for e in entities):
                 continue  # the claim names both subjects ("L1 is sparser than L2"): no single rival to swap in
-            for rival in (b for a, b in rivals if a == own):
+            for rival in (b for a, b in pairs if a == own):
                 # What the rival's points say about it, or about no subject in particular, is true of it, and its words
                 # ("state" of an HMM, "worst case" of a hash map) say nothing wrong about the rival.
                 true_of_rival = tuple(

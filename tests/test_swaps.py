@@ -13,7 +13,7 @@ from interviewer.embeddings import shared_embedder
 from interviewer.grading import AnswerPart
 from interviewer.judge import OfflineJudge
 from interviewer.planner import QuestionState, next_follow_up
-from interviewer.swaps import _rivals, known_mistakes, mistake
+from interviewer.swaps import rivals, known_mistakes, mistake
 from interviewer.turns import PlanKind, Turn, TurnKind
 
 CORPUS = load_corpus()
@@ -66,7 +66,7 @@ def swapped(question: Question, a: tuple[str, ...], b: tuple[str, ...]) -> str:
 
 @pytest.mark.parametrize("question", [L1L2, HASH, THREADS, CORPUS.by_id["phone.bias-variance"]], ids=lambda q: q.id)
 def test_the_reference_with_its_two_subjects_exchanged_scores_30_or_less(judge: OfflineJudge, question: Question) -> None:
-    a, b = _rivals(question)[0]
+    a, b = rivals(question)[0]
     assert judge.grade(question, [AnswerPart(question.reference_answer)]).score >= 90
     assert judge.grade(question, [AnswerPart(swapped(question, a, b))]).score <= 30
 
