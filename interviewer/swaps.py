@@ -16,6 +16,9 @@ both `Mistake`s, so the judge, the planner and the report treat them alike.
 
 A flip is a claim with its direction word turned (OPPOSITES: "a MASE above 1 beats the naive forecast",
 "a higher perplexity means more probability"), dropped when the reference or another claim says it so.
+
+No mistake is stated by a sentence that names a pitfall to turn it down ("The tempting shortcut is…"),
+nor, for a listed one, inside a concession ("Even if their extract caused it, …").
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ class Mistake:
 
     def stated(self, sentence: str, topic: str = "") -> Assertion | None:
         """Where `sentence` states it; a swap only when the rival is the nearest subject of the claim's words."""
+        if _PITFALL.match(sentence):
+            return None  # "The tempting shortcut is fixing their code myself": a mistake named to be turned down
         if not self.wrong:
-            return states_misconception(self.misconception.pattern, sentence, topic)
+            found = states_misconception(self.misconception.pattern, sentence, topic)
+            return None if found is None or _CONCEDED.search(sentence[: found.start].lower()) else found
         # A swap is heard only when the rival is named: a paragraph's topic is too loose a guess to accuse anyone by.
         found = None if _CODE.search(sentence) else states_misconception(self.misconception.pattern, sentence)
         if found is None:
@@ -59,6 +65,16 @@ class Mistake:
             return None
         true_of_rival = (a for c in self.rival_claims if (a := assertion(c, sentence)) and a.start < found.end and found.start < a.end and a.width <= found.width)
         return None if next(true_of_rival, None) else found
+
+
+# A sentence that opens by naming a pitfall ("The tempting shortcut is…", "A classic mistake would be…",
+# "What I wouldn't do is…") turns it down; so does a concession ("Even if their extract caused it, …").
+_PITFALL = re.compile(
+    r"^\W*(?:(?:the|a|one)\s+)?(?:(?:tempting|lazy|wrong|classic|common|typical)\s+(?:shortcut|move|mistake|trap|reaction|instinct|answer)"
+    r"|(?:trap|pitfall|anti-pattern|mistake)|what i (?:would not|wouldn't|won't|will not) do)\b[^.]{0,20}?\b(?:is|are|would be|here is|here would be)\b",
+    re.I,
+)
+_CONCEDED = re.compile(r"\b(?:even if|even though|whether or not)\b[^,;:]*$")
 
 
 # Two assignments: a line of code ("prec = tp / (tp + fp) ... f1 = ..."), whose names are not subjects.

@@ -98,3 +98,15 @@ def test_a_claim_said_the_other_way_round_is_contradicted(judge: OfflineJudge, q
     turned = judge.grade(question, [AnswerPart(wrong)]).contradicted()
     assert turned and turned[0].misconception.startswith("flip-") and turned[0].correction.startswith("It goes the other way.")
     assert judge.grade(question, [AnswerPart(right)]).contradicted() == []
+
+
+@pytest.mark.parametrize(("question_id", "named", "stated", "mistake_id"), [
+    ("nontech.underperforming-teammate", "The tempting shortcut is fixing their code myself after hours.",
+     "I'd just fix their code myself after hours.", "rewrite-myself"),
+    ("nontech.missed-deadline", "Even if their extract caused the mess, we should have audited the labels in week one.",
+     "Their extract caused the mess, so the delay is on them.", "blame-customer"),
+])
+def test_a_mistake_named_to_be_turned_down_is_not_stated(judge: OfflineJudge, question_id: str, named: str, stated: str, mistake_id: str) -> None:
+    question = CORPUS.by_id[question_id]
+    assert judge.grade(question, [AnswerPart(named)]).contradicted() == []
+    assert [p.misconception for p in judge.grade(question, [AnswerPart(stated)]).contradicted()] == [mistake_id]
