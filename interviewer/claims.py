@@ -203,7 +203,7 @@ def _clauses(lowered: str) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=32768)
 def _any_term(group: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for a whole group: most groups match nowhere in a clause, and one search says so."""
+    """One pattern for a whole group, so one search finds where the earliest of its terms starts."""
     return re.compile("|".join(f"(?:{claim_term_pattern(t).pattern})" for t in group))
 
 

@@ -147,9 +147,6 @@ class Question(_Frozen):
     def point(self, point_id: str) -> RubricPoint:
         return next(p for p in self.rubric if p.id == point_id)
 
-    def misconception(self, misconception_id: str) -> Misconception:
-        return next(m for m in self.misconceptions if m.id == misconception_id)
-
     @property
     def total_weight(self) -> float:
         return sum(p.weight for p in self.rubric)

@@ -170,10 +170,12 @@ class OfflineJudge:
     def grade(self, question: Question, parts: Sequence[AnswerPart]) -> QuestionGrade:
         sentences, notes = self.sentences(question, parts)
         vectors = self._point_vectors(question) if sentences else {}
+        heard = self._heard(question, sentences)
         # A sentence that states a known mistake is no evidence for any other point either.
-        sound = [s for s in sentences if not self._wrong(question, s)]
+        wrong_at = {s.position for _, saying in heard for s in saying}
+        sound = [s for s in sentences if s.position not in wrong_at]
         points = [self._grade_point(question, point, sound, vectors.get(point.id)) for point in question.rubric]
-        points = self._apply_misconceptions(question, points, sentences)
+        points = self._apply_misconceptions(question, points, sentences, heard)
         score = weighted_score(question, points)
         if self._technical_only(question, points, sentences):
             score = min(score, self.params.technical_cap)
@@ -276,13 +278,23 @@ class OfflineJudge:
         coverage = point_coverage(self.params.legacy, sim, found, len(point.key_terms))
         return PointGrade(point_id=point.id, coverage=round(coverage, 3), evidence=best[:EVIDENCE_CHARS] if coverage >= EVIDENCE_MIN else "")
 
-    def _apply_misconceptions(self, question: Question, points: list[PointGrade], sentences: Sequence[Sentence]) -> list[PointGrade]:
+    def _heard(self, question: Question, sentences: Sequence[Sentence]) -> list[tuple[Mistake, list[Sentence]]]:
+        """Each known mistake the answer states, with the sentences that state it, in answer order (read once per grade)."""
+        heard = []
+        for known in known_mistakes(question):
+            saying = [s for s in sentences if self._states(question, known, s.claim_text or s.text, s.topic)]
+            if saying:
+                heard.append((known, saying))
+        return heard
+
+    def _apply_misconceptions(
+        self, question: Question, points: list[PointGrade], sentences: Sequence[Sentence], heard: Sequence[tuple[Mistake, list[Sentence]]],
+    ) -> list[PointGrade]:
         """A stated misconception zeroes its point, unless the candidate states the point right afterwards."""
         out = {p.point_id: p for p in points}
-        for known in known_mistakes(question):
-            m = known.misconception
-            said = next((s for s in sentences if self._states(question, known, s.claim_text or s.text, s.topic)), None)
-            if said is None or m.contradicts not in out:
+        for known, saying in heard:
+            m, said = known.misconception, saying[0]
+            if m.contradicts not in out:
                 continue
             current = out[m.contradicts]
             later_right = current.coverage >= COVERED and current.evidence and _after(current.evidence, said, sentences)
@@ -296,11 +308,6 @@ class OfflineJudge:
                 correction=m.correction, misconception=m.id,
             )
         return [out[p.id] for p in question.rubric]
-
-    def _wrong(self, question: Question, sentence: Sentence) -> bool:
-        """The sentence states one of the question's misconceptions."""
-        text = sentence.claim_text or sentence.text
-        return any(self._states(question, known, text, sentence.topic) for known in known_mistakes(question))
 
     @staticmethod
     def _states(question: Question, known: Mistake, sentence: str, topic: str = "") -> bool:

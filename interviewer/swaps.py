@@ -245,4 +245,5 @@ def known_mistakes(question: Question) -> tuple[Mistake, ...]:
 
 
 def mistake(question: Question, misconception_id: str) -> Misconception:
+    """The listed or derived mistake a grade names, for its push-back."""
     return next(k.misconception for k in known_mistakes(question) if k.misconception.id == misconception_id)
